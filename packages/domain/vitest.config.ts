@@ -1,0 +1,13 @@
+import { defineProject } from "vitest/config"
+
+export default defineProject({
+  test: {
+    name: "domain",
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/**/*.it.test.ts"],
+    environment: "node",
+    setupFiles: ["../../vitest.setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000
+  }
+})

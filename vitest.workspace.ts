@@ -1,0 +1,18 @@
+import type { TestProjectConfiguration } from "vitest/config"
+
+// The one list of vitest projects. vitest.config.ts imports it, which avoids vitest 3's workspace-file banner.
+export default [
+  "packages/*",
+  "remix-app",
+  {
+    test: {
+      name: "integration:db",
+      include: ["packages/*/test/**/*.it.test.ts", "remix-app/test/**/*.it.test.ts"],
+      environment: "node",
+      setupFiles: ["./vitest.setup.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 60_000
+    }
+  },
+  "infra"
+] satisfies Array<TestProjectConfiguration>
