@@ -1,0 +1,4 @@
+import { PgliteTest } from "@nezuko/testing"
+import { repositorySuite } from "./repoSuite.js"
+
+repositorySuite("repositories on PGlite", PgliteTest)

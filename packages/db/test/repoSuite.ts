@@ -1,0 +1,108 @@
+import { layer } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
+import { AuditEntry, ChannelId, ChatId, defaultSettings, UserId, VerificationDecision } from "@nezuko/domain"
+import { Effect, Layer, Option } from "effect"
+import { expect } from "vitest"
+import { AuditRepo, ChannelRepo, GroupRepo, migrate, migrationStatus, SettingsRepo, VerificationLogRepo } from "../src/index.js"
+
+const Repos = Layer.mergeAll(GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, AuditRepo.Default, VerificationLogRepo.Default)
+
+const group = ChatId.make(-1001234567890)
+const channel = (n: number) => ChannelId.make(-1002000000000 - n)
+
+/** The same repository tests run on PGlite (unit) and on the real PostgreSQL 15 (integration). */
+export const repositorySuite = (name: string, database: Layer.Layer<SqlClient.SqlClient, unknown>) =>
+  layer(Repos.pipe(Layer.provideMerge(database)), { timeout: "60 seconds" })(name, (it) => {
+    it.effect("migrations are all applied, and running them again is a no-op", () =>
+      Effect.gen(function* () {
+        const status = yield* migrationStatus
+        expect(status.length).toBeGreaterThanOrEqual(7)
+        expect(status.every((m) => m.appliedAt !== null)).toBe(true)
+        expect(yield* migrate).toEqual([])
+      }))
+
+    it.effect("groups: upsert keeps known metadata and bigint ids come back as numbers", () =>
+      Effect.gen(function* () {
+        const repo = yield* GroupRepo
+        yield* repo.upsert({ chatId: group, type: "supergroup", title: "G", username: "g_chat", linkedChatId: null })
+        const row = yield* repo.upsert({ chatId: group, type: "supergroup", title: "G2", username: null, linkedChatId: null })
+        expect(row.chatId).toBe(group)
+        expect(row.title).toBe("G2")
+        expect(row.username).toBe("g_chat")
+        expect(row.enabled).toBe(false)
+        const enabled = yield* repo.setEnabled(group, true, UserId.make(42))
+        expect(Option.map(enabled, (g) => [g.enabled, g.protectedBy])).toEqual(Option.some([true, 42]))
+        expect(yield* repo.countProtected).toBe(1)
+        expect(yield* repo.setEnabled(ChatId.make(-1), true)).toEqual(Option.none())
+      }))
+
+    it.effect("channels: links keep their order and a sixth link is a Conflict", () =>
+      Effect.gen(function* () {
+        const repo = yield* ChannelRepo
+        for (let n = 1; n <= 6; n++) {
+          yield* repo.upsert({ chatId: channel(n), title: `C${n}`, username: n === 1 ? "chan_one" : null, inviteLink: null, inviteLinkByBot: false })
+        }
+        for (let n = 1; n <= 5; n++) yield* repo.link(group, channel(n), { tg: UserId.make(42) })
+        const sixth = yield* Effect.flip(repo.link(group, channel(6), {}))
+        expect(sixth._tag).toBe("Conflict")
+        const linked = yield* repo.linkedTo(group)
+        expect(linked.map((c) => c.title)).toEqual(["C1", "C2", "C3", "C4", "C5"])
+        expect(Option.map(yield* repo.findByUsername("CHAN_ONE"), (c) => c.chatId)).toEqual(Option.some(channel(1)))
+        expect(yield* repo.unlink(group, channel(5))).toBe(true)
+        expect(yield* repo.unlink(group, channel(5))).toBe(false)
+      }))
+
+    it.effect("settings: created from defaults, validated by CHECKs, and a stale save is a Conflict", () =>
+      Effect.gen(function* () {
+        const repo = yield* SettingsRepo
+        const created = yield* repo.ensure(group, defaultSettings)
+        expect(created.muteHours).toBe(24)
+        const saved = yield* repo.update(group, { ...created, timeoutAction: "kick" }, { tg: 42 }, created.updatedAt)
+        expect(saved.timeoutAction).toBe("kick")
+        const stale = yield* Effect.flip(repo.update(group, { ...created, dryRun: true }, { tg: 42 }, created.updatedAt))
+        expect(stale._tag).toBe("Conflict")
+        const outOfRange = yield* Effect.exit(repo.update(group, { ...created, muteHours: 0 }, {}))
+        expect(outOfRange._tag).toBe("Failure")
+        const sql = yield* SqlClient.SqlClient
+        const pastCheck = yield* Effect.exit(sql`UPDATE group_settings SET mute_hours = 9000`)
+        expect(pastCheck._tag).toBe("Failure")
+      }))
+
+    it.effect("audit log: rows are written, filtered, and cannot be altered", () =>
+      Effect.gen(function* () {
+        const audit = yield* AuditRepo
+        const sql = yield* SqlClient.SqlClient
+        const entry = (action: string) =>
+          new AuditEntry({
+            actorType: "telegram_user", actorAdminId: null, actorTgId: 42, action, resourceType: "group",
+            resourceId: String(group), outcome: "success", oldValue: { channels: [] }, newValue: { channels: [1] },
+            ip: "127.0.0.1", clientUa: null, requestId: "upd-1"
+          })
+        yield* audit.record(entry("bot.protect"))
+        yield* audit.record(entry("auth.login"))
+        const rows = yield* audit.list({ actionPrefix: "bot.", limit: 10, offset: 0 })
+        expect(rows.map((r) => [r.action, r.newValue, r.ip])).toEqual([["bot.protect", { channels: [1] }, "127.0.0.1"]])
+        const tamper = yield* Effect.exit(sql`UPDATE audit_log SET action = 'x'`)
+        expect(tamper._tag).toBe("Failure")
+        const erase = yield* Effect.exit(sql`DELETE FROM audit_log`)
+        expect(erase._tag).toBe("Failure")
+      }))
+
+    it.effect("verification log: batched rows land in the partitioned table", () =>
+      Effect.gen(function* () {
+        const log = yield* VerificationLogRepo
+        const at = new Date()
+        const row = (decision: "pass" | "restrict") =>
+          new VerificationDecision({
+            at, groupId: group, userId: UserId.make(7), senderChatId: null, trigger: "message", decision,
+            reason: null, channelIds: [channel(1)], missingChannelIds: decision === "restrict" ? [channel(1)] : [],
+            cached: false, latencyMs: 3, errorCode: null, correlationId: "upd-9", instanceId: "test"
+          })
+        yield* log.insertMany([row("pass"), row("pass"), row("restrict")])
+        expect(yield* log.countByDecision(new Date(at.getTime() - 1000))).toEqual({ pass: 2, restrict: 1 })
+        const sql = yield* SqlClient.SqlClient
+        const stored = yield* sql<{ readonly missingChannelIds: ReadonlyArray<number> }>`
+          SELECT missing_channel_ids FROM verification_log WHERE decision = 'restrict'`
+        expect(stored[0]?.missingChannelIds).toEqual([channel(1)])
+      }))
+  })

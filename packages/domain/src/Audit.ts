@@ -1,0 +1,26 @@
+import { Schema } from "effect"
+
+export const ActorType = Schema.Literal("admin", "telegram_user", "system", "cli")
+export const AuditOutcome = Schema.Literal("success", "denied", "failed")
+
+/** One audit row to write (DATA-18, SEC-13). */
+export class AuditEntry extends Schema.Class<AuditEntry>("AuditEntry")({
+  actorType: ActorType,
+  actorAdminId: Schema.NullOr(Schema.UUID),
+  actorTgId: Schema.NullOr(Schema.Number),
+  action: Schema.String,
+  resourceType: Schema.NullOr(Schema.String),
+  resourceId: Schema.NullOr(Schema.String),
+  outcome: AuditOutcome,
+  oldValue: Schema.NullOr(Schema.Unknown),
+  newValue: Schema.NullOr(Schema.Unknown),
+  ip: Schema.NullOr(Schema.String),
+  clientUa: Schema.NullOr(Schema.String),
+  requestId: Schema.NullOr(Schema.String)
+}) {}
+
+/** An audit row as read back. */
+export class AuditRecord extends AuditEntry.extend<AuditRecord>("AuditRecord")({
+  id: Schema.Number,
+  at: Schema.DateFromSelf
+}) {}
