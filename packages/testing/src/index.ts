@@ -1,1 +1,2 @@
 export * from "./PgTest.js"
+export * from "./RedisTest.js"

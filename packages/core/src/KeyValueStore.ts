@@ -1,0 +1,117 @@
+import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
+import { RedisClient, type RedisError } from "./Redis.js"
+
+export type StoreError = RedisError
+
+/**
+ * The port every cache, lock and counter goes through (CACHE-1). Keys are given without REDIS_KEY_PREFIX;
+ * the Redis implementation adds it. Not @effect/platform's KeyValueStore, which has no TTLs.
+ */
+export interface KeyValueStoreShape {
+  readonly backend: "redis" | "memory"
+  readonly get: (key: string) => Effect.Effect<Option.Option<string>, StoreError>
+  readonly getMany: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Option.Option<string>>, StoreError>
+  readonly set: (key: string, value: string, ttl: Duration.DurationInput) => Effect.Effect<void, StoreError>
+  /** SET NX: true when this call created the key (locks, de-duplication). */
+  readonly setIfAbsent: (key: string, value: string, ttl: Duration.DurationInput) => Effect.Effect<boolean, StoreError>
+  readonly remove: (key: string) => Effect.Effect<void, StoreError>
+  /** Increments a counter; the TTL is set when the counter is created (fixed window). */
+  readonly increment: (key: string, ttl: Duration.DurationInput) => Effect.Effect<number, StoreError>
+  /** Remaining time to live, None when the key does not exist. */
+  readonly ttl: (key: string) => Effect.Effect<Option.Option<Duration.Duration>, StoreError>
+}
+
+export class KeyValueStore extends Context.Tag("@nezuko/core/KeyValueStore")<KeyValueStore, KeyValueStoreShape>() {
+  /** Redis through the shared client. */
+  static layerRedis(prefix: string) {
+    return Layer.effect(KeyValueStore, Effect.map(RedisClient, (redis) => makeRedisStore(redis, prefix)))
+  }
+
+  /** A bounded in-memory store (CACHE-6: 50 000 entries, least recently used evicted); time from Clock. */
+  static layerMemory(options: { readonly maxEntries?: number } = {}) {
+    return Layer.sync(KeyValueStore, () => makeMemoryStore(options.maxEntries ?? 50_000))
+  }
+}
+
+const ms = (ttl: Duration.DurationInput) => Math.max(1, Math.round(Duration.toMillis(ttl)))
+
+export const makeRedisStore = (redis: Context.Tag.Service<RedisClient>, prefix: string): KeyValueStoreShape => {
+  const k = (key: string) => prefix + key
+  return {
+    backend: "redis",
+    get: (key) => Effect.map(redis.use((c) => c.get(k(key))), Option.fromNullable),
+    getMany: (keys) =>
+      keys.length === 0
+        ? Effect.succeed([])
+        : Effect.map(redis.use((c) => c.mget(...keys.map(k))), (values) => values.map(Option.fromNullable)),
+    set: (key, value, ttl) => Effect.asVoid(redis.use((c) => c.set(k(key), value, "PX", ms(ttl)))),
+    setIfAbsent: (key, value, ttl) =>
+      Effect.map(redis.use((c) => c.set(k(key), value, "PX", ms(ttl), "NX")), (reply) => reply === "OK"),
+    remove: (key) => Effect.asVoid(redis.use((c) => c.del(k(key)))),
+    increment: (key, ttl) =>
+      Effect.map(
+        // Create the counter with its TTL first; INCR keeps an existing TTL. (PEXPIRE … NX would do too, but
+        // ioredis-mock does not support it, and the contract suite runs there as well.)
+        redis.use((c) => c.multi().set(k(key), "0", "PX", ms(ttl), "NX").incr(k(key)).exec()),
+        (replies) => Number(replies?.[1]?.[1] ?? 0)
+      ),
+    ttl: (key) =>
+      Effect.map(redis.use((c) => c.pttl(k(key))), (left) => (left < 0 ? Option.none() : Option.some(Duration.millis(left))))
+  }
+}
+
+interface Entry {
+  readonly value: string
+  readonly expiresAt: number
+}
+
+export const makeMemoryStore = (maxEntries: number): KeyValueStoreShape => {
+  // A Map iterates in insertion order; re-inserting on access makes the first key the least recently used.
+  const entries = new Map<string, Entry>()
+  const live = (key: string, now: number): Entry | undefined => {
+    const entry = entries.get(key)
+    if (entry === undefined) return undefined
+    if (entry.expiresAt <= now) {
+      entries.delete(key)
+      return undefined
+    }
+    entries.delete(key)
+    entries.set(key, entry)
+    return entry
+  }
+  const put = (key: string, value: string, expiresAt: number) => {
+    entries.delete(key)
+    entries.set(key, { value, expiresAt })
+    while (entries.size > maxEntries) {
+      const oldest = entries.keys().next()
+      if (oldest.done) break
+      entries.delete(oldest.value)
+    }
+  }
+  const now = Clock.currentTimeMillis
+  return {
+    backend: "memory",
+    get: (key) => Effect.map(now, (t) => Option.fromNullable(live(key, t)?.value)),
+    getMany: (keys) => Effect.map(now, (t) => keys.map((key) => Option.fromNullable(live(key, t)?.value))),
+    set: (key, value, ttl) => Effect.map(now, (t) => put(key, value, t + ms(ttl))),
+    setIfAbsent: (key, value, ttl) =>
+      Effect.map(now, (t) => {
+        if (live(key, t) !== undefined) return false
+        put(key, value, t + ms(ttl))
+        return true
+      }),
+    remove: (key) => Effect.sync(() => void entries.delete(key)),
+    increment: (key, ttl) =>
+      Effect.map(now, (t) => {
+        const entry = live(key, t)
+        const next = (entry ? Number(entry.value) : 0) + 1
+        put(key, String(next), entry?.expiresAt ?? t + ms(ttl))
+        return next
+      }),
+    ttl: (key) =>
+      Effect.map(now, (t) => {
+        const entry = live(key, t)
+        return entry ? Option.some(Duration.millis(entry.expiresAt - t)) : Option.none()
+      })
+  }
+}

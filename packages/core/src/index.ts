@@ -1,0 +1,3 @@
+export * from "./AppConfig.js"
+export * from "./KeyValueStore.js"
+export * from "./Redis.js"
