@@ -34,6 +34,9 @@ const origin = (name?: string) =>
     Config.validate({ message: "must be an http(s) URL", validation: (u) => u.protocol === "http:" || u.protocol === "https:" })
   )
 
+/** The token the Telegram sandbox accepts by default (the sandbox package defines the same value; a test keeps them equal). */
+export const DemoBotToken = "7000000001:SANDBOX-demo-token-not-a-secret-00000"
+
 export const Roles = ["bot", "panel", "jobs"] as const
 export type Role = (typeof Roles)[number]
 export const LogLevels = ["trace", "debug", "info", "warn", "error", "fatal"] as const
@@ -43,7 +46,7 @@ const fields = Config.all({
   environment: Config.literal("development", "production")("ENVIRONMENT").pipe(Config.withDefault("development" as const)),
   botToken: optionalSecret("BOT_TOKEN"),
   sandboxBotToken: optionalString("SANDBOX_BOT_TOKEN"),
-  telegramApiRoot: origin("TELEGRAM_API_ROOT").pipe(Config.withDefault(new URL("https://api.telegram.org"))),
+  telegramApiRoot: Config.option(origin("TELEGRAM_API_ROOT")),
   botMode: Config.literal("auto", "polling", "webhook")("BOT_MODE").pipe(Config.withDefault("auto" as const)),
   webhookUrl: Config.option(origin("WEBHOOK_URL")),
   webhookPath: Config.string("WEBHOOK_PATH").pipe(
@@ -146,6 +149,11 @@ const derive = (c: Fields) => {
     jwtIssuer: Option.getOrElse(c.jwtIssuer, () => c.panelPublicUrl.origin),
     /** Unset BOT_TOKEN outside production means the Telegram sandbox (OPS-14). */
     sandboxMode: Option.isNone(c.botToken),
+    /** The token the bot presents: BOT_TOKEN, or in sandbox mode the sandbox's token. */
+    effectiveBotToken: Option.getOrElse(c.botToken, () => Redacted.make(Option.getOrElse(c.sandboxBotToken, () => DemoBotToken))),
+    /** Where the Bot API lives: TELEGRAM_API_ROOT, else Telegram, else (sandbox mode) the local sandbox. */
+    telegramApiRoot: Option.getOrElse(c.telegramApiRoot, () =>
+      Option.isNone(c.botToken) ? new URL(`http://127.0.0.1:${c.sandboxPort}`) : new URL("https://api.telegram.org")),
     /** Unset DATABASE_URL outside production means embedded PGlite (OPS-13). */
     embeddedDatabase: Option.isNone(c.databaseUrl),
     webhookMode: c.botMode === "webhook" || (c.botMode === "auto" && Option.isSome(c.webhookUrl))

@@ -15,7 +15,7 @@ describe("AppConfig", () => {
       expect(config.databasePoolSize).toBe(20)
       expect(config.panelPort).toBe(3000)
       expect(config.healthPort).toBe(9464)
-      expect(config.telegramApiRoot.toString()).toBe("https://api.telegram.org/")
+      expect(config.telegramApiRoot.toString()).toBe("http://127.0.0.1:8081/")
       expect(config.roles).toEqual(["bot", "panel", "jobs"])
       expect(config.logLevel).toBe("debug")
       expect(config.logFormat).toBe("pretty")

@@ -1,0 +1,2 @@
+export * from "./BotIdentity.js"
+export * from "./BotLive.js"
