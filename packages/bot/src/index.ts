@@ -1,2 +1,3 @@
 export * from "./BotIdentity.js"
 export * from "./BotLive.js"
+export * from "./DemoSeed.js"
