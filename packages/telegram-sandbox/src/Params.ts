@@ -29,8 +29,9 @@ export const reqInt = (p: Params, name: string, missing?: string): number => {
 }
 
 export const userIdParam = (p: Params): number => {
-  const n = optInt(p, "user_id")
-  if (n === undefined || n <= 0) throw badRequest(Texts.invalidUserId)
+  const value = p["user_id"]
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(n) || n <= 0) throw badRequest(Texts.invalidUserId)
   return n
 }
 
