@@ -20,6 +20,12 @@ export const DEMO = {
   channel: { id: -1_001_000_000_002, title: "Demo Channel", username: "demo_channel" },
   news: { id: -1_001_000_000_003, title: "Demo News", username: "demo_news" },
   daveChannel: { id: -1_001_000_000_004, title: "Dave's Channel", username: "dave_channel" },
+  /** The channels Demo Group requires (AND), and the admin Nezuko should record as having protected it. */
+  requiredChannels: [
+    { id: -1_001_000_000_002, title: "Demo Channel", username: "demo_channel" },
+    { id: -1_001_000_000_003, title: "Demo News", username: "demo_news" }
+  ],
+  protectedBy: 100_000_003,
   /** Text and media allowed, polls not (the SPEC section 10 defaults). */
   groupPermissions: {
     can_send_messages: true,

@@ -1,4 +1,6 @@
 import type { Update } from "@grammyjs/types"
+import { Agent as HttpAgent, request as httpRequest } from "node:http"
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https"
 import type { ResolvedOptions } from "./Options.js"
 import type { Updates } from "./Updates.js"
 
@@ -19,11 +21,37 @@ export interface DeliveryRecord {
 }
 
 const describeFailure = (error: unknown): string => {
-  const text = error instanceof Error ? `${error.message} ${String((error.cause as { code?: unknown } | undefined)?.code ?? "")}` : String(error)
-  if (/ECONNREFUSED/.test(text)) return "Connection refused"
-  if (/timeout|aborted/i.test(text)) return "Read timeout expired"
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : ""
+  if (code === "ECONNREFUSED") return "Connection refused"
+  if (code === "ETIMEDOUT" || code === "ABORT_ERR") return "Read timeout expired"
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "Failed to resolve host: Name or service not known"
   return "Connection reset by peer"
 }
+
+interface PostResult {
+  readonly status: number
+  readonly statusText: string
+  readonly body: string
+}
+
+const httpAgent = new HttpAgent({ keepAlive: true })
+const httpsAgent = new HttpsAgent({ keepAlive: true })
+
+// node:http rather than fetch: fetch refuses "bad ports" and a webhook may listen on any port.
+const post = (url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult> =>
+  new Promise((resolve, reject) => {
+    const secure = url.startsWith("https:")
+    const send = secure ? httpsRequest : httpRequest
+    const req = send(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, agent: secure ? httpsAgent : httpAgent, timeout: timeoutMs }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", body: Buffer.concat(chunks).toString("utf8") }))
+      res.on("error", reject)
+    })
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })))
+    req.on("error", reject)
+    req.end(body)
+  })
 
 /**
  * Delivers queued updates to the webhook URL, at most max_connections at a time, keeping an update
@@ -94,16 +122,11 @@ export class Webhook {
     try {
       const headers: Record<string, string> = { "content-type": "application/json" }
       if (config.secretToken !== undefined) headers["X-Telegram-Bot-Api-Secret-Token"] = config.secretToken
-      const response = await fetch(config.url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(update),
-        signal: AbortSignal.timeout(this.opts.webhookTimeoutMs)
-      })
+      const response = await post(config.url, headers, JSON.stringify(update), this.opts.webhookTimeoutMs)
       status = response.status
-      const text = await response.text()
-      if (response.ok && text.trim().startsWith("{")) reply = JSON.parse(text)
-      if (!response.ok) error = `Wrong response from the webhook: ${response.status} ${response.statusText}`
+      const success = response.status >= 200 && response.status < 300
+      if (success && response.body.trim().startsWith("{")) reply = JSON.parse(response.body)
+      if (!success) error = `Wrong response from the webhook: ${response.status} ${response.statusText}`
     } catch (cause) {
       error = describeFailure(cause)
     }
