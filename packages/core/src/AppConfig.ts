@@ -41,26 +41,40 @@ export const Roles = ["bot", "panel", "jobs"] as const
 export type Role = (typeof Roles)[number]
 export const LogLevels = ["trace", "debug", "info", "warn", "error", "fatal"] as const
 
-/** Every variable of SPEC OPS-2, read once and validated together. */
-const fields = Config.all({
+// The variables the cross-field rules look at. They are read on their own as well, so a production guard is
+// reported together with any unrelated bad variable rather than after it is fixed.
+const guardFields = {
   environment: Config.literal("development", "production")("ENVIRONMENT").pipe(Config.withDefault("development" as const)),
   botToken: optionalSecret("BOT_TOKEN"),
-  sandboxBotToken: optionalString("SANDBOX_BOT_TOKEN"),
-  telegramApiRoot: Config.option(origin("TELEGRAM_API_ROOT")),
   botMode: Config.literal("auto", "polling", "webhook")("BOT_MODE").pipe(Config.withDefault("auto" as const)),
   webhookUrl: Config.option(origin("WEBHOOK_URL")),
-  webhookPath: Config.string("WEBHOOK_PATH").pipe(
-    Config.validate({ message: "must start with /", validation: (p) => p.startsWith("/") }),
-    Config.withDefault("/telegram/webhook")
-  ),
   webhookSecret: Config.option(Config.redacted(
     Config.string("WEBHOOK_SECRET").pipe(
       Config.validate({ message: "must be 1-256 characters of A-Z a-z 0-9 _ -", validation: (s) => /^[A-Za-z0-9_-]{1,256}$/.test(s) })
     )
   )),
+  databaseUrl: optionalSecret("DATABASE_URL"),
+  panelPublicUrl: origin("PANEL_PUBLIC_URL").pipe(Config.withDefault(new URL("http://localhost:3000"))),
+  jwtPrivateKey: optionalSecret("JWT_PRIVATE_KEY"),
+  jwtPrivateKeyFile: optionalString("JWT_PRIVATE_KEY_FILE"),
+  csrfSecret: Config.option(Config.redacted(
+    Config.string("CSRF_SECRET").pipe(
+      Config.validate({ message: "must be at least 32 bytes", validation: (s) => Buffer.byteLength(s) >= 32 })
+    )
+  ))
+}
+
+/** Every variable of SPEC OPS-2, read once and validated together. */
+const fields = Config.all({
+  ...guardFields,
+  sandboxBotToken: optionalString("SANDBOX_BOT_TOKEN"),
+  telegramApiRoot: Config.option(origin("TELEGRAM_API_ROOT")),
+  webhookPath: Config.string("WEBHOOK_PATH").pipe(
+    Config.validate({ message: "must start with /", validation: (p) => p.startsWith("/") }),
+    Config.withDefault("/telegram/webhook")
+  ),
   webhookPort: intIn("WEBHOOK_PORT", 1, 65535, 8443),
   webhookMaxConnections: intIn("WEBHOOK_MAX_CONNECTIONS", 1, 100, 40),
-  databaseUrl: optionalSecret("DATABASE_URL"),
   databasePoolSize: intIn("DATABASE_POOL_SIZE", 1, 200, 20),
   dataDir: Config.string("DATA_DIR").pipe(Config.withDefault("./.data")),
   redisUrl: optionalSecret("REDIS_URL"),
@@ -74,7 +88,6 @@ const fields = Config.all({
   logLevel: Config.option(Config.literal(...LogLevels)("LOG_LEVEL")),
   logFormat: Config.option(Config.literal("json", "pretty")("LOG_FORMAT")),
   panelPort: intIn("PANEL_PORT", 1, 65535, 3000),
-  panelPublicUrl: origin("PANEL_PUBLIC_URL").pipe(Config.withDefault(new URL("http://localhost:3000"))),
   panelAllowedOrigins: Config.array(origin(), "PANEL_ALLOWED_ORIGINS").pipe(Config.withDefault([])),
   panelTimezone: Config.string("PANEL_TIMEZONE").pipe(
     Config.validate({ message: "must be an IANA time zone such as Europe/Berlin", validation: isTimeZone }),
@@ -82,19 +95,12 @@ const fields = Config.all({
   ),
   healthPort: intIn("HEALTH_PORT", 0, 65535, 9464),
   metricsToken: optionalSecret("METRICS_TOKEN"),
-  jwtPrivateKey: optionalSecret("JWT_PRIVATE_KEY"),
-  jwtPrivateKeyFile: optionalString("JWT_PRIVATE_KEY_FILE"),
   jwtPublicKeys: optionalSecret("JWT_PUBLIC_KEYS"),
   jwtPublicKeysFile: optionalString("JWT_PUBLIC_KEYS_FILE"),
   jwtIssuer: optionalString("JWT_ISSUER"),
   jwtAudience: Config.string("JWT_AUDIENCE").pipe(Config.withDefault("nezuko-panel")),
   accessTokenTtl: secondsOrDuration("ACCESS_TOKEN_TTL", 60, 86_400, 900),
   refreshTokenTtl: secondsOrDuration("REFRESH_TOKEN_TTL", 3_600, 2_592_000, 604_800),
-  csrfSecret: Config.option(Config.redacted(
-    Config.string("CSRF_SECRET").pipe(
-      Config.validate({ message: "must be at least 32 bytes", validation: (s) => Buffer.byteLength(s) >= 32 })
-    )
-  )),
   cachePositiveTtl: secondsOrDuration("CACHE_POSITIVE_TTL", 60, 86_400, 600),
   cacheNegativeTtl: secondsOrDuration("CACHE_NEGATIVE_TTL", 10, 3_600, 60),
   cacheJitterPercent: intIn("CACHE_JITTER_PERCENT", 0, 50, 15),
@@ -102,6 +108,13 @@ const fields = Config.all({
   rateLimitPerGroup: intIn("RATE_LIMIT_PER_GROUP", 1, 20, 20),
   rateLimitApiCalls: intIn("RATE_LIMIT_API_CALLS", 1, 1000, 100),
   rateLimitRetries: intIn("RATE_LIMIT_RETRIES", 0, 10, 3),
+  // LIM-12 breaker thresholds ("configurable"); not in OPS-2's table, so optional with the SPEC defaults.
+  breakerTelegramFailures: intIn("BREAKER_TELEGRAM_FAILURES", 1, 100, 5),
+  breakerTelegramOpen: secondsOrDuration("BREAKER_TELEGRAM_OPEN_SECONDS", 1, 300, 60),
+  breakerRedisFailures: intIn("BREAKER_REDIS_FAILURES", 1, 100, 5),
+  breakerRedisOpen: secondsOrDuration("BREAKER_REDIS_OPEN_SECONDS", 1, 300, 30),
+  breakerPostgresFailures: intIn("BREAKER_POSTGRES_FAILURES", 1, 100, 3),
+  breakerPostgresOpen: secondsOrDuration("BREAKER_POSTGRES_OPEN_SECONDS", 1, 300, 30),
   verificationLogRetentionDays: intIn("VERIFICATION_LOG_RETENTION_DAYS", 1, 3650, 90),
   auditLogRetentionDays: intIn("AUDIT_LOG_RETENTION_DAYS", 90, 3650, 365),
   roles: Config.array(Config.literal(...Roles)(), "NEZUKO_ROLES").pipe(Config.withDefault([...Roles])),
@@ -120,9 +133,10 @@ function isTimeZone(zone: string): boolean {
 }
 
 type Fields = Config.Config.Success<typeof fields>
+const guardConfig = Config.all(guardFields)
 
 // Rules that involve more than one variable (SEC-19, OPS-10). Each broken rule names its variable.
-const crossChecks = (c: Fields): ReadonlyArray<ConfigError.ConfigError> => {
+const crossChecks = (c: Config.Config.Success<typeof guardConfig>): ReadonlyArray<ConfigError.ConfigError> => {
   const errors: Array<ConfigError.ConfigError> = []
   const bad = (name: string, message: string) => errors.push(ConfigError.InvalidData([name], message))
   if (c.environment === "production") {
@@ -161,10 +175,17 @@ const derive = (c: Fields) => {
 }
 
 /** The validated configuration; every invalid variable is reported at once (OPS-3). */
-export const loadConfig = Effect.flatMap(fields, (c) => {
-  const errors = crossChecks(c)
-  return errors.length === 0 ? Effect.succeed(derive(c)) : Effect.fail(errors.reduce((a, b) => ConfigError.And(a, b)))
-})
+export const loadConfig = Effect.flatMap(
+  Effect.all([Effect.either(fields), Effect.either(guardConfig)]),
+  ([all, guard]) => {
+    const errors = [
+      ...(Either.isLeft(all) ? [all.left] : []),
+      ...(Either.isRight(guard) ? crossChecks(guard.right) : [])
+    ]
+    if (errors.length > 0) return Effect.fail(errors.reduce((a, b) => ConfigError.And(a, b)))
+    return Either.isRight(all) ? Effect.succeed(derive(all.right)) : Effect.dieMessage("unreachable")
+  }
+)
 
 export type AppConfigShape = Effect.Effect.Success<typeof loadConfig>
 

@@ -1,0 +1,151 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer, type Server } from "node:http"
+import { createServer as createNetServer, connect, type Socket } from "node:net"
+import { fileURLToPath } from "node:url"
+import pg from "pg"
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
+export const pgServerUrl = process.env.PG_TEST_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+
+/** A port nothing listens on right now (the OS picks it). */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createNetServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+export interface RunningProcess {
+  readonly child: ChildProcess
+  readonly output: () => string
+  readonly exited: Promise<number | null>
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/** Starts a TypeScript entry point the way `pnpm <script>` does, with a controlled environment. */
+export const startProcess = (entry: string, env: Record<string, string>, args: ReadonlyArray<string> = []): RunningProcess => {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  return {
+    child,
+    output: () => output,
+    exited,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode === null) child.kill(signal)
+      return exited
+    }
+  }
+}
+
+/** Polls until `check` returns true or the time is up. */
+export const eventually = async (check: () => Promise<boolean>, timeoutMs: number, what: string) => {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return
+    } catch (error) {
+      last = error
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`)
+}
+
+export const getJson = async (url: string) => {
+  const response = await fetch(url)
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+/** A throwaway database on the real server; returns its URL and a drop function. */
+export const createDatabase = async () => {
+  const name = `nz_e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`
+  const admin = new pg.Client({ connectionString: pgServerUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(pgServerUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: pgServerUrl })
+      await c.connect()
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await c.end()
+    }
+  }
+}
+
+/**
+ * A TCP proxy in front of Postgres that a test can cut and restore: it stands for "Postgres stopped" without
+ * stopping the machine's shared server.
+ */
+export const startTcpProxy = async (target: { host: string; port: number }) => {
+  const sockets = new Set<Socket>()
+  let open = true
+  const server = createNetServer((client) => {
+    if (!open) return client.destroy()
+    const upstream = connect(target.port, target.host)
+    sockets.add(client).add(upstream)
+    client.pipe(upstream).pipe(client)
+    const close = () => {
+      client.destroy()
+      upstream.destroy()
+      sockets.delete(client)
+      sockets.delete(upstream)
+    }
+    client.on("error", close).on("close", close)
+    upstream.on("error", close).on("close", close)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address = server.address()
+  const port = typeof address === "object" && address ? address.port : 0
+  return {
+    port,
+    cut: () => {
+      open = false
+      for (const socket of sockets) socket.destroy()
+      sockets.clear()
+    },
+    restore: () => {
+      open = true
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
+
+/** The smallest Bot API stand-in: answers getMe, and 401 for tokens that start with "401:". */
+export const startGetMeServer = async (): Promise<{ url: string; server: Server }> => {
+  const server = createServer((req, res) => {
+    res.setHeader("content-type", "application/json")
+    if (req.url?.startsWith("/bot401:")) {
+      res.statusCode = 401
+      return res.end(JSON.stringify({ ok: false, error_code: 401, description: "Unauthorized" }))
+    }
+    if (req.url?.endsWith("/getMe")) {
+      return res.end(JSON.stringify({
+        ok: true,
+        result: { id: 4242, is_bot: true, first_name: "Probe", username: "probe_bot", can_join_groups: true,
+          can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false,
+          has_main_web_app: false }
+      }))
+    }
+    res.statusCode = 404
+    res.end(JSON.stringify({ ok: false, error_code: 404, description: "Not Found" }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address = server.address()
+  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, server }
+}
