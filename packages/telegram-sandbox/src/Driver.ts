@@ -1,5 +1,6 @@
 import type { Chat, ChatFullInfo, ChatJoinRequest, ChatMember, Message, Update, User } from "@grammyjs/types"
-import { Effect } from "effect"
+// Submodule imports keep `pnpm sandbox` start-up well under its 2 s budget (the "effect" index alone costs ~0.4 s).
+import * as Effect from "effect/Effect"
 import type { CallLog, CallRecord } from "./CallLog.js"
 import { seedDemo } from "./Demo.js"
 import type { ActiveFault, FaultSpec, Faults } from "./Faults.js"

@@ -1,4 +1,3 @@
-import { Context, Effect, Layer, type Scope } from "effect"
 import { CallLog } from "./CallLog.js"
 import { Dispatcher } from "./Dispatcher.js"
 import { SandboxDriver } from "./Driver.js"
@@ -6,7 +5,6 @@ import { Faults } from "./Faults.js"
 import { Limits } from "./Limits.js"
 import type { Core } from "./methods/Core.js"
 import { resolveOptions, type SandboxOptions } from "./Options.js"
-import { SandboxError } from "./SandboxError.js"
 import { createSandboxServer, listen } from "./Server.js"
 import { Updates } from "./Updates.js"
 import { Webhook } from "./Webhook.js"
@@ -69,23 +67,5 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Runnin
         server.close(() => resolve())
         server.closeAllConnections()
       })
-  }
-}
-
-/** The running sandbox as an Effect service. */
-export class TelegramSandbox extends Context.Tag("@nezuko/telegram-sandbox/TelegramSandbox")<TelegramSandbox, RunningSandbox>() {
-  /** Starts on acquisition, closes when the scope closes. */
-  static scoped(options: SandboxOptions = {}): Effect.Effect<RunningSandbox, SandboxError, Scope.Scope> {
-    return Effect.acquireRelease(
-      Effect.tryPromise({
-        try: () => startSandbox(options),
-        catch: (error) => new SandboxError({ message: `sandbox failed to start: ${String(error)}` })
-      }),
-      (sandbox) => Effect.promise(() => sandbox.close())
-    )
-  }
-
-  static layer(options: SandboxOptions = {}): Layer.Layer<TelegramSandbox, SandboxError> {
-    return Layer.scoped(TelegramSandbox, TelegramSandbox.scoped(options))
   }
 }

@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** A driver action Telegram's clients would not allow (e.g. a muted user writing), or a bad reference. */
 export class SandboxError extends Data.TaggedError("SandboxError")<{ readonly message: string }> {}
