@@ -276,10 +276,6 @@ export class World {
     return member.status === "creator" || member.status === "administrator"
   }
 
-  commandsKey(scope: unknown, languageCode: string | undefined): string {
-    return JSON.stringify([scope ?? { type: "default" }, languageCode ?? ""])
-  }
-
   reset(): void {
     this.users.clear()
     this.chats.clear()
