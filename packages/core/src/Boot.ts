@@ -2,6 +2,7 @@ import { existsSync } from "node:fs"
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, ConfigProvider, Data, Duration, Effect, Exit, Layer, Option } from "effect"
 import { AppConfig, type AppConfigShape, describeConfigError, loadConfig } from "./AppConfig.js"
+import { ErrorReportingLive } from "./ErrorReporting.js"
 import { Health } from "./Health.js"
 import { LoggingLive, type Service } from "./Logging.js"
 import { recordBuildInfo } from "./Metrics.js"
@@ -34,7 +35,7 @@ export const validateConfigOrExit = async (): Promise<AppConfigShape> => {
 
 /** The layers every process has: configuration, logging, tracing, build info and the readiness registry. */
 export const BaseLive = (service: Service) =>
-  Layer.mergeAll(LoggingLive(service), TracingLive(service), Layer.effectDiscard(recordBuildInfo)).pipe(
+  Layer.mergeAll(LoggingLive(service), ErrorReportingLive(service), TracingLive(service), Layer.effectDiscard(recordBuildInfo)).pipe(
     Layer.provideMerge(Health.Default),
     Layer.provideMerge(AppConfig.Default)
   )

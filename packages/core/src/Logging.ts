@@ -5,7 +5,7 @@ import { version } from "./Version.js"
 export type Service = "bot" | "panel" | "jobs" | "cli" | "sandbox" | "all"
 
 // SEC-16: a bot token may hide in URLs (/bot<token>/method) and in error texts from HTTP clients.
-const tokenPattern = /\b\d{5,}:[A-Za-z0-9_-]{20,}\b/g
+const tokenPattern = /(?<![0-9])\d{5,}:[A-Za-z0-9_-]{20,}/g
 export const redactSecrets = (text: string) => text.replace(tokenPattern, "<redacted-token>")
 
 const levelName = (level: LogLevel.LogLevel) => level.label.toLowerCase() === "warning" ? "warn" : level.label.toLowerCase()

@@ -1,0 +1,38 @@
+import { it } from "@effect/vitest"
+import { Effect, Metric, MetricBoundaries } from "effect"
+import { expect } from "vitest"
+import { renderPrometheus } from "../src/Metrics.js"
+
+it.effect("renders counters as counters, gauges, and histograms with cumulative le buckets", () =>
+  Effect.gen(function* () {
+    const calls = Metric.counter("test_calls_total", { description: "Calls", incremental: true })
+    const depth = Metric.gauge("test_queue_depth")
+    const latency = Metric.histogram("test_latency_seconds", MetricBoundaries.fromIterable([0.1, 1]))
+    yield* Metric.increment(Metric.tagged(Metric.tagged(calls, "method", "getChatMember"), "outcome", "ok"))
+    yield* Metric.increment(Metric.tagged(Metric.tagged(calls, "method", "getChatMember"), "outcome", "ok"))
+    yield* Metric.set(Metric.tagged(depth, "priority", "p0"), 3)
+    for (const v of [0.05, 0.5, 2]) yield* Metric.update(latency, v)
+    const text = yield* renderPrometheus
+    expect(text).toContain("# TYPE test_calls_total counter")
+    expect(text).toContain('test_calls_total{method="getChatMember",outcome="ok"} 2')
+    expect(text).toContain("# TYPE test_queue_depth gauge")
+    expect(text).toContain('test_queue_depth{priority="p0"} 3')
+    expect(text).toContain("# TYPE test_latency_seconds histogram")
+    expect(text).toContain('test_latency_seconds_bucket{le="0.1"} 1')
+    expect(text).toContain('test_latency_seconds_bucket{le="1"} 2')
+    expect(text).toContain('test_latency_seconds_bucket{le="+Inf"} 3')
+    expect(text).toContain("test_latency_seconds_count 3")
+    expect(text).toMatch(/^test_latency_seconds_sum 2\.55/m)
+  }))
+
+it.effect("a counter declared without incremental is exported as a gauge (the STACK.md pitfall, made visible)", () =>
+  Effect.gen(function* () {
+    yield* Metric.increment(Metric.counter("test_not_incremental"))
+    expect(yield* renderPrometheus).toContain("# TYPE test_not_incremental gauge")
+  }))
+
+it.effect("label values are escaped", () =>
+  Effect.gen(function* () {
+    yield* Metric.set(Metric.tagged(Metric.gauge("test_escape"), "text", 'a"b\\c'), 1)
+    expect(yield* renderPrometheus).toContain('test_escape{text="a\\"b\\\\c"} 1')
+  }))
