@@ -3,9 +3,15 @@ import { SqlClient } from "@effect/sql"
 import { AuditEntry, ChannelId, ChatId, defaultSettings, UserId, VerificationDecision } from "@nezuko/domain"
 import { Effect, Layer, Option } from "effect"
 import { expect } from "vitest"
-import { AuditRepo, ChannelRepo, GroupRepo, migrate, migrationStatus, SettingsRepo, VerificationLogRepo } from "../src/index.js"
+import {
+  AuditRepo, ChannelRepo, GroupRepo, MemberRepo, migrate, migrationStatus, RestrictionRepo, SettingsRepo, VerificationLogRepo,
+  WhitelistRepo
+} from "../src/index.js"
 
-const Repos = Layer.mergeAll(GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, AuditRepo.Default, VerificationLogRepo.Default)
+const Repos = Layer.mergeAll(
+  GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, AuditRepo.Default, VerificationLogRepo.Default,
+  RestrictionRepo.Default, MemberRepo.Default, WhitelistRepo.Default
+)
 
 const group = ChatId.make(-1001234567890)
 const channel = (n: number) => ChannelId.make(-1002000000000 - n)
@@ -104,5 +110,43 @@ export const repositorySuite = (name: string, database: Layer.Layer<SqlClient.Sq
         const stored = yield* sql<{ readonly missingChannelIds: ReadonlyArray<number> }>`
           SELECT missing_channel_ids FROM verification_log WHERE decision = 'restrict'`
         expect(stored[0]?.missingChannelIds).toEqual([channel(1)])
+      }))
+  
+    it.effect("restrictions: one pending record per user; closing is first-wins", () =>
+      Effect.gen(function* () {
+        const repo = yield* RestrictionRepo
+        const user = UserId.make(501)
+        const row = { groupId: group, userId: user, trigger: "message" as const, owner: "bot" as const,
+          missingChannelIds: [channel(1)], priorMember: { status: "member" }, deadlineAt: new Date(Date.now() + 600_000) }
+        const first = Option.getOrThrow(yield* repo.insertPending(row))
+        expect(first.missingChannelIds).toEqual([channel(1)])
+        expect(yield* repo.insertPending(row)).toEqual(Option.none())
+        yield* repo.update(first.id, { restrictedUntil: new Date("2030-01-01T00:00:00Z"), promptMessageId: 77 })
+        const pending = Option.getOrThrow(yield* repo.findPending(group, user))
+        expect([pending.promptMessageId, pending.restrictedUntil?.toISOString(), pending.priorMember]).toEqual([77, "2030-01-01T00:00:00.000Z", { status: "member" }])
+        expect((yield* repo.pendingInGroup(group)).map((r) => r.userId)).toEqual([user])
+        expect(yield* repo.close(first.id, "kicked", "timeout")).toBe(true)
+        expect(yield* repo.close(first.id, "verified", "button")).toBe(false)
+        expect(yield* repo.countKickedSince(group, user, new Date(Date.now() - 86_400_000))).toBe(1)
+        expect(Option.isSome(yield* repo.insertPending(row))).toBe(true)
+      }))
+
+    it.effect("members and whitelist: presence drives leave targeting; expired entries do not count", () =>
+      Effect.gen(function* () {
+        const members = yield* MemberRepo
+        const whitelist = yield* WhitelistRepo
+        const user = UserId.make(601)
+        yield* members.rememberUser({ userId: user, firstName: "Erin", lastName: null, username: "Erin_Demo", isBot: false, languageCode: "en" })
+        yield* members.setPresence(group, user, "member", true)
+        expect(yield* members.presentIn(user, [group, ChatId.make(-100999)])).toEqual([group])
+        yield* members.setPresence(group, user, "left", false)
+        expect(yield* members.presentIn(user, [group])).toEqual([])
+        expect(yield* members.findByUsername("@erin_demo")).toBe(user)
+        yield* whitelist.add({ groupId: group, userId: user, expiresAt: new Date(Date.now() - 1000), reason: "admin_override" })
+        expect(yield* whitelist.isWhitelisted(group, user)).toBe(false)
+        yield* whitelist.add({ groupId: null, userId: user, expiresAt: null, reason: "global" })
+        expect(yield* whitelist.isWhitelisted(group, user)).toBe(true)
+        expect(yield* whitelist.remove(null, user)).toBe(true)
+        expect(yield* whitelist.isWhitelisted(group, user)).toBe(false)
       }))
   })
