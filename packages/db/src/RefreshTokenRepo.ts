@@ -25,7 +25,8 @@ export const RefreshTokenRow = Schema.Struct({
   familyExpiresAt: Schema.DateFromSelf,
   rotatedAt: Schema.NullOr(Schema.DateFromSelf),
   replacedBy: Schema.NullOr(Schema.UUID),
-  revokedAt: Schema.NullOr(Schema.DateFromSelf)
+  revokedAt: Schema.NullOr(Schema.DateFromSelf),
+  revokeReason: Schema.NullOr(Schema.String)
 })
 export type RefreshTokenRow = typeof RefreshTokenRow.Type
 
@@ -39,7 +40,7 @@ export const SignIn = Schema.Struct({
 })
 export type SignIn = typeof SignIn.Type
 
-const columns = "id, family_id, user_id, issued_at, expires_at, family_expires_at, rotated_at, replaced_by, revoked_at"
+const columns = "id, family_id, user_id, issued_at, expires_at, family_expires_at, rotated_at, replaced_by, revoked_at, revoke_reason"
 
 /** Refresh tokens (DATA-16): rotated on every use, revoked by family (SEC-4, SEC-5). */
 export class RefreshTokenRepo extends Effect.Service<RefreshTokenRepo>()("@nezuko/db/RefreshTokenRepo", {
@@ -74,11 +75,12 @@ export class RefreshTokenRepo extends Effect.Service<RefreshTokenRepo>()("@nezuk
         WHERE family_id = ${familyId} AND revoked_at IS NULL RETURNING id`
     })
     const revokeAllForUser = SqlSchema.findAll({
-      Request: Schema.Struct({ userId: AdminId, reason: Schema.String }),
+      Request: Schema.Struct({ userId: AdminId, reason: Schema.String, except: Schema.NullOr(Schema.UUID) }),
       Result: Schema.Struct({ familyId: Schema.UUID }),
-      execute: ({ reason, userId }) => sql`
+      execute: ({ except, reason, userId }) => sql`
         UPDATE admin_refresh_tokens SET revoked_at = now(), revoke_reason = ${reason}
-        WHERE user_id = ${userId} AND revoked_at IS NULL RETURNING family_id`
+        WHERE user_id = ${userId} AND revoked_at IS NULL ${except === null ? sql`` : sql`AND family_id <> ${except}`}
+        RETURNING family_id`
     })
     const familyActive = SqlSchema.single({
       Request: Schema.UUID,
@@ -111,8 +113,9 @@ export class RefreshTokenRepo extends Effect.Service<RefreshTokenRepo>()("@nezuk
             Option.isSome(won) ? Effect.as(insert(next), true) : Effect.succeed(false))
         ).pipe(dbCall),
       revokeFamily: (familyId: string, reason: string) => dbCall(Effect.map(revokeFamily({ familyId, reason }), (rows) => rows.length)),
-      revokeAllForUser: (userId: AdminId, reason: string) =>
-        dbCall(Effect.map(revokeAllForUser({ userId, reason }), (rows) => [...new Set(rows.map((r) => r.familyId))])),
+      /** Revokes every sign-in of the user, except the family `except` (the caller's own, on a password change). */
+      revokeAllForUser: (userId: AdminId, reason: string, except: string | null = null) =>
+        dbCall(Effect.map(revokeAllForUser({ userId, reason, except }), (rows) => [...new Set(rows.map((r) => r.familyId))])),
       familyActive: (familyId: string) => dbCall(Effect.map(familyActive(familyId), (r) => r.active)),
       listSignIns: (userId: AdminId) => dbCall(listSignIns(userId))
     } as const
