@@ -1,0 +1,55 @@
+import { VerificationLogRepo } from "@nezuko/db"
+import type { VerificationDecision } from "@nezuko/domain"
+import { Effect, Metric, Ref, Schedule } from "effect"
+
+export const vlogBuffered = Metric.gauge("nezuko_vlog_buffered", { description: "Decisions waiting to be written" })
+export const vlogDropped = Metric.counter("nezuko_vlog_dropped_total", { description: "Decisions lost because the buffer was full", incremental: true })
+export const decisionsTotal = Metric.counter("nezuko_decisions_total", { description: "Decisions by trigger and outcome", incremental: true })
+
+const flushAt = 50
+const capacity = 10_000
+
+/**
+ * Every decision is written to the verification log (BOT-51), in batches (DATA-21): at 50 rows or every 5 s,
+ * whichever comes first. A failed flush keeps the rows (LIM-13), up to 10 000; beyond that the oldest are
+ * dropped and counted. Closing the layer flushes what is left (OPS-8).
+ */
+export class VerificationLog extends Effect.Service<VerificationLog>()("@nezuko/core/VerificationLog", {
+  scoped: Effect.gen(function* () {
+    const repo = yield* VerificationLogRepo
+    const buffer = yield* Ref.make<ReadonlyArray<VerificationDecision>>([])
+    const lock = yield* Effect.makeSemaphore(1)
+
+    const flush = lock.withPermits(1)(Effect.gen(function* () {
+      const rows = yield* Ref.getAndSet(buffer, [])
+      if (rows.length === 0) return
+      yield* repo.insertMany(rows).pipe(
+        Effect.tapError(() => Ref.update(buffer, (later) => [...rows, ...later].slice(-capacity))),
+        Effect.tapError((e) => Effect.logWarning(`verification log flush failed; ${rows.length} rows kept`, e))
+      )
+      yield* Metric.set(vlogBuffered, (yield* Ref.get(buffer)).length)
+    })).pipe(Effect.withSpan("VerificationLog.flush"))
+
+    const record = (decision: VerificationDecision) =>
+      Effect.gen(function* () {
+        yield* Metric.increment(Metric.tagged(Metric.tagged(decisionsTotal, "trigger", decision.trigger), "decision", decision.decision))
+        const size = yield* Ref.modify(buffer, (rows) => {
+          const next = rows.length >= capacity ? [...rows.slice(1), decision] : [...rows, decision]
+          return [{ size: next.length, dropped: rows.length >= capacity }, next] as const
+        })
+        if (size.dropped) yield* Metric.increment(vlogDropped)
+        yield* Metric.set(vlogBuffered, size.size)
+        if (size.size >= flushAt) yield* Effect.ignore(flush)
+      })
+
+    yield* Effect.forkScoped(Effect.ignore(flush).pipe(Effect.repeat(Schedule.spaced("5 seconds"))))
+    yield* Effect.addFinalizer(() => Effect.ignore(flush))
+    return {
+      record,
+      /** Writes everything buffered now; handlers call it before an update counts as handled (OPS-9). */
+      flush,
+      buffered: Effect.map(Ref.get(buffer), (rows) => rows.length)
+    } as const
+  }),
+  dependencies: [VerificationLogRepo.Default]
+}) {}

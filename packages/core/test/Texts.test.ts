@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest"
+import { channelLabel, escapeHtml, mention, text } from "../src/Texts.js"
+
+describe("texts (BOT-53, BOT-26)", () => {
+  it("escapes every user- or chat-supplied value", () => {
+    expect(escapeHtml(`<b>"Tom & Jerry"</b>`)).toBe("&lt;b&gt;&quot;Tom &amp; Jerry&quot;&lt;/b&gt;")
+    expect(mention(42, "<script>")).toBe('<a href="tg://user?id=42">&lt;script&gt;</a>')
+    expect(text("prompt.message", { mention: mention(1, "Bob"), group: "<Group>", channels: channelLabel({ title: "A&B", username: null }) }))
+      .toBe('<a href="tg://user?id=1">Bob</a>, to write in &lt;Group&gt; please join <b>A&amp;B</b> first, then press the button below.')
+  })
+
+  it("names channels by title, adding @username only when there is one", () => {
+    expect(channelLabel({ title: "Demo News", username: "demo_news" })).toBe("<b>Demo News</b> (@demo_news)")
+    expect(channelLabel({ title: "Private", username: null })).toBe("<b>Private</b>")
+  })
+
+  it("cuts long names to 64 characters and uses a group's custom text when set", () => {
+    expect(mention(1, "x".repeat(100))).toContain(`>${"x".repeat(64)}<`)
+    expect(text("prompt.message", { mention: "M", group: "G", channels: "C" }, { override: "Hi {mention}, join {channels} for {group}" }))
+      .toBe("Hi M, join C for G")
+  })
+})
