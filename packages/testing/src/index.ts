@@ -1,2 +1,3 @@
 export * from "./PgTest.js"
 export * from "./RedisTest.js"
+export * from "./TelegramApiTest.js"

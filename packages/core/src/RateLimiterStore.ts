@@ -1,0 +1,88 @@
+import { Clock, Context, Effect, Layer } from "effect"
+import type { RedisError } from "./Redis.js"
+
+/** `message` = message-producing methods (LIM-1, 25/s), `api` = every other method (100/s). */
+export type Budget = "message" | "api"
+
+/** One sliding window: at most `limit` grants with a timestamp in (now − windowMs, now]. */
+export interface WindowCheck {
+  /** Without REDIS_KEY_PREFIX: `rl:g`, `rl:api`, `rl:c:{chatId}`. Several checks may share a key. */
+  readonly key: string
+  readonly windowMs: number
+  readonly limit: number
+  readonly scope: "budget" | "chat"
+}
+
+export type AcquireResult =
+  | { readonly _tag: "Granted" }
+  | { readonly _tag: "Wait"; readonly waitMs: number; readonly scope: "pause" | "budget" | "chat" }
+
+export const granted: AcquireResult = { _tag: "Granted" }
+
+/**
+ * Storage of the sliding-window logs and 429 pauses (LIM-11). `tryAcquire` is atomic: either every window of
+ * the request has room and the grant is recorded in all of them, or nothing is recorded and the caller learns
+ * how long to wait and which window was full.
+ */
+export interface RateLimiterStoreShape {
+  readonly backend: "redis" | "memory"
+  readonly tryAcquire: (budget: Budget, checks: ReadonlyArray<WindowCheck>) => Effect.Effect<AcquireResult, RedisError>
+  /** Pauses the whole budget (LIM-5); a shorter pause never shortens a longer one. */
+  readonly pause: (budget: Budget, durationMs: number) => Effect.Effect<void, RedisError>
+}
+
+export class RateLimiterStore extends Context.Tag("@nezuko/core/RateLimiterStore")<RateLimiterStore, RateLimiterStoreShape>() {
+  /** Per-replica windows; time from Clock so TestClock drives them. */
+  static layerMemory = Layer.sync(RateLimiterStore, () => makeMemoryLimiterStore())
+}
+
+export const pauseKey = (budget: Budget) => `rl:pause:${budget}`
+
+export const makeMemoryLimiterStore = (): RateLimiterStoreShape => {
+  const logs = new Map<string, Array<number>>()
+  const pauses = new Map<Budget, number>()
+  // The same algorithm as the Redis script (RateLimiterRedis.ts), over arrays of grant times.
+  const decide = (budget: Budget, checks: ReadonlyArray<WindowCheck>, now: number): AcquireResult => {
+    const pausedUntil = pauses.get(budget) ?? 0
+    if (pausedUntil > now) return { _tag: "Wait", waitMs: pausedUntil - now, scope: "pause" }
+    const horizon = new Map<string, number>()
+    for (const c of checks) horizon.set(c.key, Math.max(horizon.get(c.key) ?? 0, c.windowMs))
+    for (const [key, windowMs] of horizon) {
+      const log = logs.get(key)
+      if (log !== undefined) {
+        const kept = log.filter((t) => t > now - windowMs)
+        if (kept.length === 0) logs.delete(key)
+        else logs.set(key, kept)
+      }
+    }
+    let wait = 0
+    let scope: "budget" | "chat" = "budget"
+    for (const c of checks) {
+      const inWindow = (logs.get(c.key) ?? []).filter((t) => t > now - c.windowMs)
+      if (inWindow.length >= c.limit) {
+        // The grant that must leave the window before one more fits.
+        const blocker = inWindow[inWindow.length - c.limit] ?? now
+        const d = Math.max(1, blocker + c.windowMs - now)
+        if (d > wait) {
+          wait = d
+          scope = c.scope
+        }
+      }
+    }
+    if (wait > 0) return { _tag: "Wait", waitMs: wait, scope }
+    for (const key of horizon.keys()) {
+      const log = logs.get(key)
+      if (log === undefined) logs.set(key, [now])
+      else log.push(now)
+    }
+    return granted
+  }
+  return {
+    backend: "memory",
+    tryAcquire: (budget, checks) => Effect.map(Clock.currentTimeMillis, (now) => decide(budget, checks, now)),
+    pause: (budget, durationMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        pauses.set(budget, Math.max(pauses.get(budget) ?? 0, now + durationMs))
+      })
+  }
+}

@@ -1,0 +1,160 @@
+import { Clock, Duration, Effect, Metric, MetricBoundaries, Predicate } from "effect"
+import { GrammyError, type RawApi } from "grammy"
+import { AppConfig } from "./AppConfig.js"
+import { CircuitBreakers, type CircuitOpen } from "./CircuitBreakers.js"
+import { redactSecrets } from "./Logging.js"
+import { type Priority, type RateLimitDropped, RateLimiter } from "./RateLimiter.js"
+import type { Budget } from "./RateLimiterStore.js"
+import { classifyApiError, type TelegramApiFailure, TelegramTransient, outcomeOf } from "./TelegramErrors.js"
+import { type OperationKind, withTelegramRetries } from "./TelegramRetry.js"
+import { TelegramTransport } from "./TelegramTransport.js"
+
+export type Method = string & keyof RawApi
+/** The Bot API parameters of a method (`{}` for methods without any). */
+export type Payload<M extends Method> = RawApi[M] extends (args: infer P, signal?: infer _S) => unknown
+  ? undefined extends P ? Record<string, never> : P
+  : never
+export type Result<M extends Method> = Awaited<ReturnType<RawApi[M]>>
+export type TelegramError = TelegramApiFailure | CircuitOpen | RateLimitDropped
+
+export interface CallOptions {
+  readonly priority?: Priority
+  /** Which LIM-6 row applies; e.g. `restore` for an unmute through restrictChatMember. */
+  readonly kind?: OperationKind
+}
+
+const secondsBuckets = MetricBoundaries.fromIterable([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+export const telegramCalls = Metric.counter("nezuko_telegram_calls_total", { description: "Bot API requests by outcome", incremental: true })
+export const telegramCallDuration = Metric.histogram("nezuko_telegram_call_duration_seconds", secondsBuckets, "Bot API request duration")
+export const telegramRetryAfter = Metric.histogram(
+  "nezuko_telegram_retry_after_seconds",
+  MetricBoundaries.fromIterable([1, 2, 5, 10, 30, 60, 300]),
+  "retry_after of every 429"
+)
+
+/** LIM-1: methods that put a message on screen share the message budget and the per-chat windows. */
+export const isMessageMethod = (method: string) =>
+  (method.startsWith("send") && method !== "sendChatAction") || method.startsWith("editMessage") ||
+  method === "copyMessage" || method === "forwardMessage"
+const unlimited = new Set(["getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo"])
+export const budgetOf = (method: string): Budget | "none" => unlimited.has(method) ? "none" : isMessageMethod(method) ? "message" : "api"
+
+// LIM-3 defaults; callers override (a restore is restrictChatMember at P0 with kind `restore`).
+const defaults: Partial<Record<Method, Required<CallOptions>>> = {
+  answerCallbackQuery: { priority: 0, kind: "callback" },
+  approveChatJoinRequest: { priority: 0, kind: "joinRequest" },
+  declineChatJoinRequest: { priority: 1, kind: "joinRequest" },
+  restrictChatMember: { priority: 1, kind: "mute" },
+  getChatMember: { priority: 1, kind: "membership" },
+  deleteMessage: { priority: 1, kind: "delete" },
+  deleteMessages: { priority: 1, kind: "delete" },
+  banChatMember: { priority: 1, kind: "ban" },
+  unbanChatMember: { priority: 1, kind: "ban" },
+  banChatSenderChat: { priority: 1, kind: "ban" },
+  sendMessage: { priority: 1, kind: "send" },
+  editMessageText: { priority: 2, kind: "send" },
+  editMessageReplyMarkup: { priority: 2, kind: "send" }
+}
+const zeroArgument = new Set(["getMe", "getWebhookInfo"])
+const editMethods = new Set(["editMessageText", "editMessageReplyMarkup", "editMessageCaption", "editMessageMedia"])
+
+const toFailure = (method: string, error: unknown): TelegramApiFailure | "NotModified" =>
+  error instanceof GrammyError
+    ? classifyApiError(method, error)
+    : new TelegramTransient({
+      method,
+      kind: "network",
+      // grammY's HttpError text never contains the URL (and so the token) unless sensitiveLogs is on.
+      description: redactSecrets(error instanceof Error ? error.message : String(error))
+    })
+
+/**
+ * Every Telegram call of the process (ARCH-7): through the priority limiter, the `telegram` breaker, a 10 s
+ * timeout and the LIM-6 retries, timed, counted and traced, failing only with typed errors (ARCH-3).
+ */
+export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/TelegramApi", {
+  effect: Effect.gen(function* () {
+    const { api } = yield* TelegramTransport
+    const limiter = yield* RateLimiter
+    const breakers = yield* CircuitBreakers
+    const config = yield* AppConfig
+    const raw = api.raw as unknown as Record<string, (...args: ReadonlyArray<unknown>) => Promise<unknown>>
+
+    // One HTTP request: timed, counted, classified. "message is not modified" is success for edits.
+    const request = (method: Method, payload: unknown) =>
+      Effect.gen(function* () {
+        const started = yield* Clock.currentTimeMillis
+        const exit = yield* Effect.tryPromise({
+          try: (signal) => {
+            const fn = raw[method]
+            if (fn === undefined) return Promise.reject(new Error(`unknown method ${method}`))
+            return zeroArgument.has(method) ? fn(signal) : fn(payload, signal)
+          },
+          catch: (error) => toFailure(method, error)
+        }).pipe(
+          Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new TelegramTransient({ method, kind: "timeout", description: "no answer within 10 s" }) }),
+          Effect.catchIf((e) => e === "NotModified", () =>
+            editMethods.has(method) ? Effect.succeed(true) : Effect.fail(classifyApiError(method, { error_code: 400, description: "Bad Request: message is not modified (unexpected)" }) as TelegramApiFailure)),
+          Effect.exit
+        )
+        const elapsed = (yield* Clock.currentTimeMillis) - started
+        yield* Metric.update(Metric.tagged(telegramCallDuration, "method", method), elapsed / 1000)
+        const outcome = exit._tag === "Success" ? "ok" : Predicate.isTagged(exit.cause, "Fail") ? outcomeOf(exit.cause.error) : "network_error"
+        yield* Metric.increment(Metric.tagged(Metric.tagged(telegramCalls, "method", method), "outcome", outcome))
+        return yield* exit
+      })
+
+    /** Any Bot API method by name; the typed methods below are shorthands. */
+    const call = <M extends Method>(method: M, payload: Payload<M>, options: CallOptions = {}): Effect.Effect<Result<M>, TelegramError> => {
+      const preset = defaults[method] ?? { priority: 1, kind: "other" }
+      const budget = budgetOf(method)
+      const chatId = Predicate.hasProperty(payload, "chat_id") && (typeof payload.chat_id === "number" || typeof payload.chat_id === "string")
+        ? payload.chat_id
+        : undefined
+      const attempt = limiter.acquire({ budget, priority: options.priority ?? preset.priority, chatId: budget === "message" ? chatId : undefined }).pipe(
+        Effect.zipRight(breakers.protect("telegram", request(method, payload), (e) => e._tag === "TelegramTransient")),
+        Effect.tapError((e) =>
+          e._tag === "TelegramRateLimited"
+            ? Effect.zipRight(
+              Metric.update(telegramRetryAfter, Duration.toSeconds(e.retryAfter)),
+              budget === "none" ? Effect.void : limiter.rateLimited(budget, e.retryAfter)
+            )
+            : Effect.void)
+      )
+      // grammY's proxy is untyped per method name; the result is what the Bot API documents for `method`.
+      return attempt.pipe(
+        withTelegramRetries(options.kind ?? preset.kind, config.rateLimitRetries),
+        Effect.withSpan(`TelegramApi.${method}`, { attributes: { method } })
+      ) as Effect.Effect<Result<M>, TelegramError>
+    }
+
+    const m = <M extends Method>(method: M) => (payload: Payload<M>, options?: CallOptions) => call(method, payload, options)
+    return {
+      call,
+      getMe: () => call("getMe", {}),
+      getChat: m("getChat"),
+      getChatMember: m("getChatMember"),
+      getChatAdministrators: m("getChatAdministrators"),
+      getChatMemberCount: m("getChatMemberCount"),
+      restrictChatMember: m("restrictChatMember"),
+      banChatMember: m("banChatMember"),
+      unbanChatMember: m("unbanChatMember"),
+      banChatSenderChat: m("banChatSenderChat"),
+      sendMessage: m("sendMessage"),
+      editMessageText: m("editMessageText"),
+      editMessageReplyMarkup: m("editMessageReplyMarkup"),
+      deleteMessage: m("deleteMessage"),
+      deleteMessages: m("deleteMessages"),
+      answerCallbackQuery: m("answerCallbackQuery"),
+      approveChatJoinRequest: m("approveChatJoinRequest"),
+      declineChatJoinRequest: m("declineChatJoinRequest"),
+      createChatInviteLink: m("createChatInviteLink"),
+      exportChatInviteLink: m("exportChatInviteLink"),
+      setMyCommands: m("setMyCommands"),
+      deleteWebhook: m("deleteWebhook"),
+      setWebhook: m("setWebhook"),
+      getWebhookInfo: () => call("getWebhookInfo", {}),
+      leaveChat: m("leaveChat")
+    } as const
+  })
+}) {}
