@@ -1,0 +1,55 @@
+import { type ChatId, type UserId } from "@nezuko/domain"
+import { Duration, Effect, Option, Schema } from "effect"
+import { KeyValueStore } from "./KeyValueStore.js"
+import { TelegramApi } from "./TelegramApi.js"
+
+const AdminList = Schema.parseJson(Schema.Array(Schema.Struct({
+  userId: Schema.Number,
+  isCreator: Schema.Boolean,
+  canRestrict: Schema.Boolean,
+  isAnonymous: Schema.Boolean
+})))
+type AdminList = typeof AdminList.Type
+
+const ttl = Duration.seconds(600)
+
+/**
+ * A group's administrators (CACHE-1 `adm:`, 600 s), refreshed by getChatAdministrators on a miss. Used for
+ * exemptions (any admin, BOT-23) and command authorization (creator or "Ban users", BOT-5).
+ */
+export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatAdmins", {
+  effect: Effect.gen(function* () {
+    const store = yield* KeyValueStore
+    const telegram = yield* TelegramApi
+    const key = (groupId: ChatId) => `adm:${groupId}`
+
+    const fetch = (groupId: ChatId) =>
+      Effect.map(telegram.getChatAdministrators({ chat_id: groupId }), (members): AdminList =>
+        members.map((m) => ({
+          userId: m.user.id,
+          isCreator: m.status === "creator",
+          canRestrict: m.status === "creator" || (m.status === "administrator" && m.can_restrict_members),
+          isAnonymous: m.is_anonymous
+        })))
+
+    const list = Effect.fn("ChatAdmins.list")(function* (groupId: ChatId) {
+      const hit = yield* store.get(key(groupId)).pipe(
+        Effect.map(Option.flatMap(Schema.decodeUnknownOption(AdminList))),
+        Effect.orElseSucceed(() => Option.none<AdminList>())
+      )
+      if (Option.isSome(hit)) return hit.value
+      const admins = yield* fetch(groupId)
+      yield* Effect.ignore(store.set(key(groupId), Schema.encodeSync(AdminList)(admins), ttl))
+      return admins
+    })
+
+    return {
+      list,
+      isAdmin: (groupId: ChatId, userId: UserId) => Effect.map(list(groupId), (admins) => admins.some((a) => a.userId === userId)),
+      /** Creator, or an administrator with can_restrict_members (BOT-5). */
+      isAuthorized: (groupId: ChatId, userId: UserId) =>
+        Effect.map(list(groupId), (admins) => admins.some((a) => a.userId === userId && a.canRestrict)),
+      invalidate: (groupId: ChatId) => Effect.ignore(store.remove(key(groupId)))
+    } as const
+  })
+}) {}

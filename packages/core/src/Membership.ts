@@ -1,0 +1,143 @@
+import type { ChannelId, UserId } from "@nezuko/domain"
+import { Deferred, Duration, Effect, FiberId, Metric, Option, Random } from "effect"
+import type { ChatMember } from "grammy/types"
+import { AppConfig } from "./AppConfig.js"
+import { KeyValueStore } from "./KeyValueStore.js"
+import type { Priority } from "./RateLimiter.js"
+import { TelegramApi, type TelegramError } from "./TelegramApi.js"
+
+export type MembershipResult = "member" | "not_member" | "unknown"
+
+export interface ChannelCheck {
+  readonly channelId: ChannelId
+  readonly result: MembershipResult
+  /** True when the answer came from the cache (CACHE-8). */
+  readonly cached: boolean
+  /** Why a check is unknown: the channel is unreadable for the bot (mark it unverifiable) or Telegram failed. */
+  readonly unknownReason?: "chat_unavailable" | "transient"
+}
+
+export const membershipChecks = Metric.counter("nezuko_membership_checks_total", { description: "Membership checks by source and result", incremental: true })
+export const cacheRequests = Metric.counter("nezuko_cache_requests_total", { description: "Membership cache look-ups by backend and result", incremental: true })
+
+/** CACHE-2: who counts as a member, and until when a positive answer may be cached. */
+export const classifyMember = (m: ChatMember): { readonly member: boolean; readonly until?: number } => {
+  switch (m.status) {
+    case "creator":
+    case "administrator":
+      return { member: true }
+    case "member":
+      return m.until_date ? { member: true, until: m.until_date } : { member: true }
+    case "restricted":
+      return { member: m.is_member }
+    case "left":
+    case "kicked":
+      return { member: false }
+  }
+}
+
+const classifyError = (e: TelegramError): Omit<ChannelCheck, "channelId" | "cached"> => {
+  switch (e._tag) {
+    case "TelegramUserNotFound":
+      return { result: "not_member" }
+    case "TelegramChatUnavailable":
+    case "TelegramMissingRights":
+      return { result: "unknown", unknownReason: "chat_unavailable" }
+    default:
+      return { result: "unknown", unknownReason: "transient" }
+  }
+}
+
+/**
+ * Channel membership for the enforcement engine (CACHE-2 to CACHE-4, CACHE-8): `verify:{channel}:{user}` in the
+ * KeyValueStore with jittered TTLs, Telegram only on a miss. Concurrent look-ups of the same (channel, user)
+ * share one getChatMember call (single flight). Written by hand: Effect's `Request` cache and `Cache` both keep
+ * a finished answer for a while (60 s, or until the clock moves), and a verify press must never get an answer
+ * older than the press; the KeyValueStore is the only place answers are kept.
+ * Several channels are checked in parallel.
+ * Telegram failures are "unknown", never "not a member", and are not cached.
+ */
+export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membership", {
+  effect: Effect.gen(function* () {
+    const config = yield* AppConfig
+    const store = yield* KeyValueStore
+    const telegram = yield* TelegramApi
+    const key = (channelId: ChannelId, userId: UserId) => `verify:${channelId}:${userId}`
+
+    // CACHE-3: base ± floor(base · p / 100), a uniform integer number of seconds.
+    const jittered = (base: Duration.Duration) =>
+      Effect.gen(function* () {
+        const seconds = Math.round(Duration.toSeconds(base))
+        const j = Math.floor((seconds * config.cacheJitterPercent) / 100)
+        return Duration.seconds(seconds + (j === 0 ? 0 : yield* Random.nextIntBetween(-j, j + 1)))
+      })
+
+    const remember = Effect.fn("Membership.remember")(function* (channelId: ChannelId, userId: UserId, member: boolean, until?: number) {
+      let ttl = yield* jittered(member ? config.cachePositiveTtl : config.cacheNegativeTtl)
+      if (until !== undefined) ttl = Duration.min(ttl, Duration.seconds(Math.max(1, until - Date.now() / 1000)))
+      yield* Effect.ignore(store.set(key(channelId, userId), member ? "1" : "0", ttl))
+    })
+
+    const lookup = (req: { readonly channelId: ChannelId; readonly userId: UserId; readonly priority: Priority }) =>
+      telegram.getChatMember({ chat_id: req.channelId, user_id: req.userId }, { priority: req.priority, kind: "membership" }).pipe(
+        Effect.flatMap((m) => {
+          const verdict = classifyMember(m)
+          return Effect.as(remember(req.channelId, req.userId, verdict.member, verdict.until), {
+            channelId: req.channelId,
+            result: verdict.member ? "member" as const : "not_member" as const
+          })
+        }),
+        Effect.catchAll((e) => {
+          const verdict = classifyError(e)
+          return verdict.result === "not_member"
+            ? Effect.as(remember(req.channelId, req.userId, false), { channelId: req.channelId, ...verdict })
+            : Effect.succeed({ channelId: req.channelId, ...verdict })
+        })
+      )
+
+    const inFlight = new Map<string, Deferred.Deferred<Omit<ChannelCheck, "cached">>>()
+    const singleFlight = (req: { readonly channelId: ChannelId; readonly userId: UserId; readonly priority: Priority }) =>
+      Effect.suspend(() => {
+        const id = `${req.channelId}:${req.userId}`
+        const running = inFlight.get(id)
+        if (running) return Deferred.await(running)
+        const deferred = Deferred.unsafeMake<Omit<ChannelCheck, "cached">>(FiberId.none)
+        inFlight.set(id, deferred)
+        return lookup(req).pipe(
+          Effect.onExit((exit) => Effect.zipRight(Effect.sync(() => inFlight.delete(id)), Deferred.done(deferred, exit)))
+        )
+      })
+
+    const fromApi = (channelId: ChannelId, userId: UserId, priority: Priority) =>
+      singleFlight({ channelId, userId, priority }).pipe(
+        Effect.tap((check) => Metric.increment(Metric.tagged(Metric.tagged(membershipChecks, "source", "api"), "result", check.result))),
+        Effect.map((check): ChannelCheck => ({ ...check, cached: false }))
+      )
+
+    const check = (channelId: ChannelId, userId: UserId, options: { readonly bypassCache?: boolean; readonly priority?: Priority } = {}) =>
+      Effect.gen(function* () {
+        const priority = options.priority ?? 1
+        if (options.bypassCache) return yield* fromApi(channelId, userId, priority)
+        const cached = yield* Effect.option(store.get(key(channelId, userId)))
+        const hit = Option.flatten(cached)
+        yield* Metric.increment(Metric.tagged(Metric.tagged(cacheRequests, "backend", store.backend), "result", Option.isSome(hit) ? "hit" : "miss"))
+        if (Option.isSome(hit)) {
+          const result = hit.value === "1" ? "member" as const : "not_member" as const
+          yield* Metric.increment(Metric.tagged(Metric.tagged(membershipChecks, "source", "cache"), "result", result))
+          return { channelId, result, cached: true } satisfies ChannelCheck
+        }
+        return yield* fromApi(channelId, userId, priority)
+      })
+
+    return {
+      check,
+      /** Every channel in parallel (BOT-24); the order of the answer follows `channelIds`. */
+      checkAll: (channelIds: ReadonlyArray<ChannelId>, userId: UserId, options: { readonly bypassCache?: boolean; readonly priority?: Priority } = {}) =>
+        Effect.forEach(channelIds, (c) => check(c, userId, options), { concurrency: "unbounded" }).pipe(Effect.withSpan("Membership.checkAll")),
+      remember,
+      /** CACHE-5: the verify button deletes the user's entries before re-checking. */
+      forget: (channelIds: ReadonlyArray<ChannelId>, userId: UserId) =>
+        Effect.forEach(channelIds, (c) => Effect.ignore(store.remove(key(c, userId))), { discard: true })
+    } as const
+  })
+}) {}

@@ -1,0 +1,78 @@
+import { it } from "@effect/vitest"
+import { ChannelId, UserId } from "@nezuko/domain"
+import { apiError, ok, TelegramApiRecorder, TelegramApiTest } from "@nezuko/testing"
+import { Duration, Effect, Layer, Option, TestClock } from "effect"
+import { expect } from "vitest"
+import { KeyValueStore } from "../src/KeyValueStore.js"
+import { Membership } from "../src/Membership.js"
+
+const C1 = ChannelId.make(-1001)
+const C2 = ChannelId.make(-1002)
+const U = UserId.make(7)
+const member = (status: string, extra: Record<string, unknown> = {}) => ok({ status, user: { id: 7, is_bot: false, first_name: "U" }, ...extra })
+
+const setup = (handler: (payload: Record<string, unknown>, n: number) => ReturnType<typeof ok>) =>
+  Membership.Default.pipe(
+    Layer.provideMerge(TelegramApiTest({ getChatMember: handler })),
+    Layer.provideMerge(KeyValueStore.layerMemory())
+  )
+
+it.effect("CACHE-2: who counts as a member; restricted counts only with is_member", () =>
+  Effect.gen(function* () {
+    const cases: Array<[ReturnType<typeof ok>, string]> = [
+      [member("creator"), "member"], [member("administrator"), "member"], [member("member"), "member"],
+      [member("restricted", { is_member: true }), "member"], [member("restricted", { is_member: false }), "not_member"],
+      [member("left"), "not_member"], [member("kicked", { until_date: 0 }), "not_member"],
+      [apiError(400, "Bad Request: user not found"), "not_member"], [apiError(400, "Bad Request: PARTICIPANT_ID_INVALID"), "not_member"],
+      [apiError(400, "Bad Request: chat not found"), "unknown"], [apiError(403, "Forbidden: bot is not a member of the channel chat"), "unknown"],
+      [apiError(502, "Bad Gateway"), "unknown"]
+    ]
+    for (const [reply, expected] of cases) {
+      const result = yield* Effect.flatMap(Membership, (m) => m.check(C1, U)).pipe(Effect.provide(setup(() => reply)), Effect.fork)
+      yield* TestClock.adjust("10 seconds")
+      const check = yield* result.await
+      expect(check._tag === "Success" && check.value.result).toBe(expected)
+    }
+  }))
+
+it.effect("a second check within the TTL is served from the cache; unknown is never cached", () =>
+  Effect.gen(function* () {
+    const membership = yield* Membership
+    const recorder = yield* TelegramApiRecorder
+    expect((yield* membership.check(C1, U)).cached).toBe(false)
+    expect(yield* membership.check(C1, U)).toEqual({ channelId: C1, result: "member", cached: true })
+    expect((yield* recorder.callsOf("getChatMember")).length).toBe(1)
+    yield* TestClock.adjust("12 minutes")
+    expect((yield* membership.check(C1, U)).cached).toBe(false)
+    expect((yield* membership.check(C1, U, { bypassCache: true })).cached).toBe(false)
+    expect((yield* recorder.callsOf("getChatMember")).length).toBe(3)
+  }).pipe(Effect.provide(setup(() => member("member")))))
+
+it.effect("positive and negative TTLs carry ±15 % jitter (CACHE-3)", () =>
+  Effect.gen(function* () {
+    const membership = yield* Membership
+    const store = yield* KeyValueStore
+    const ttls: Array<number> = []
+    for (let u = 1; u <= 40; u++) {
+      yield* membership.remember(C1, UserId.make(u), u % 2 === 0)
+      const ttl = Option.getOrThrow(yield* store.ttl(`verify:${C1}:${u}`))
+      ttls.push(Duration.toSeconds(ttl))
+    }
+    const positive = ttls.filter((_, i) => (i + 1) % 2 === 0)
+    const negative = ttls.filter((_, i) => (i + 1) % 2 === 1)
+    expect(Math.min(...positive)).toBeGreaterThanOrEqual(510)
+    expect(Math.max(...positive)).toBeLessThanOrEqual(690)
+    expect(Math.min(...negative)).toBeGreaterThanOrEqual(51)
+    expect(Math.max(...negative)).toBeLessThanOrEqual(69)
+    expect(new Set(positive).size).toBeGreaterThan(1)
+  }).pipe(Effect.provide(setup(() => member("member")))))
+
+it.effect("concurrent checks of the same (channel, user) make one call; channels run in parallel (CACHE-4)", () =>
+  Effect.gen(function* () {
+    const membership = yield* Membership
+    const recorder = yield* TelegramApiRecorder
+    const results = yield* Effect.all(Array.from({ length: 10 }, () => membership.checkAll([C1, C2], U)), { concurrency: "unbounded" })
+    expect(results.every((r) => r.map((c) => c.result).join() === "member,member")).toBe(true)
+    const calls = yield* recorder.callsOf("getChatMember")
+    expect(calls.map((c) => c.payload.chat_id).sort()).toEqual([C2, C1].sort())
+  }).pipe(Effect.provide(setup(() => member("member")))))
