@@ -59,7 +59,34 @@ export class GroupRepo extends Effect.Service<GroupRepo>()("@nezuko/db/GroupRepo
       execute: () => sql`SELECT count(*) AS count FROM groups WHERE enabled AND health <> 'removed'`
     })
 
+    const setHealth = (chatId: ChatId, health: typeof Group.fields.health.Type, reason: string | null) =>
+      dbCall(Effect.asVoid(sql`
+        UPDATE groups SET health = ${health}, health_reason = ${reason}, health_checked_at = now(), updated_at = now()
+        WHERE chat_id = ${chatId}`))
+
+    const setBotRights = (chatId: ChatId, rights: {
+      readonly status: "member" | "administrator" | "left" | "kicked"
+      readonly canRestrict: boolean
+      readonly canDelete: boolean
+      readonly canInvite: boolean
+    }) =>
+      dbCall(Effect.asVoid(sql`
+        UPDATE groups SET bot_status = ${rights.status}, bot_can_restrict = ${rights.canRestrict},
+          bot_can_delete = ${rights.canDelete}, bot_can_invite = ${rights.canInvite}, updated_at = now()
+        WHERE chat_id = ${chatId}`))
+
+    /** Enabled groups that require `channelId` (leave and rejoin handling, BOT-40/41). */
+    const enabledRequiring = (channelId: number) =>
+      dbCall(Effect.map(
+        sql<{ readonly chatId: ChatId }>`SELECT g.chat_id FROM groups g JOIN group_channels gc ON gc.group_id = g.chat_id
+          WHERE gc.channel_id = ${channelId} AND g.enabled AND g.health <> 'removed'`,
+        (rows) => rows.map((r) => r.chatId)
+      ))
+
     return {
+      setHealth,
+      setBotRights,
+      enabledRequiring,
       findById: (chatId: ChatId) => dbCall(findById(chatId)),
       upsert: (group: GroupUpsert) => dbCall(upsert(group)),
       setEnabled: (chatId: ChatId, enabled: boolean, by: UserId | null = null) =>

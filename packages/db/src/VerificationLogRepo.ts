@@ -18,10 +18,11 @@ export class VerificationLogRepo extends Effect.Service<VerificationLogRepo>()("
 encode(rows))}`))
 
     /** Decisions per kind since `from` (dashboard cards; PANEL-4). */
-    const countByDecision = (from: Date) =>
+    const countByDecision = (from: Date, groupId?: number) =>
       dbCall(
         sql<{ readonly decision: DecisionKind; readonly count: number }>`
-          SELECT decision, count(*) AS count FROM verification_log WHERE at >= ${from} GROUP BY decision`
+          SELECT decision, count(*) AS count FROM verification_log
+          WHERE at >= ${from} ${groupId === undefined ? sql`` : sql`AND group_id = ${groupId}`} GROUP BY decision`
       ).pipe(Effect.map((rows) => Object.fromEntries(rows.map((r) => [r.decision, r.count])) as Partial<Record<DecisionKind, number>>))
 
     return { insertMany, countByDecision } as const

@@ -1,0 +1,49 @@
+import { type ChannelId, type ChatId, type DecisionKind, type Trigger, type UserId, VerificationDecision } from "@nezuko/domain"
+import { Clock, Effect, HashMap, Option } from "effect"
+import { AppConfig } from "./AppConfig.js"
+import { VerificationLog } from "./VerificationLog.js"
+
+export interface DecisionFields {
+  readonly groupId: ChatId
+  readonly userId: UserId | null
+  readonly senderChatId?: ChatId | null
+  readonly trigger: Trigger
+  readonly decision: DecisionKind
+  readonly reason?: string | null
+  readonly channelIds?: ReadonlyArray<ChannelId>
+  readonly missingChannelIds?: ReadonlyArray<ChannelId>
+  readonly cached?: boolean | null
+  readonly startedAt?: number
+  readonly errorCode?: string | null
+}
+
+/** Writes one decision with the update's correlation id and this replica's id (BOT-51). */
+export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisions", {
+  effect: Effect.gen(function* () {
+    const log = yield* VerificationLog
+    const config = yield* AppConfig
+    const record = (fields: DecisionFields) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const annotations = yield* Effect.logAnnotations
+        const correlation = Option.getOrNull(Option.map(HashMap.get(annotations, "correlation_id"), String))
+        yield* log.record(new VerificationDecision({
+          at: new Date(now),
+          groupId: fields.groupId,
+          userId: fields.userId,
+          senderChatId: fields.senderChatId ?? null,
+          trigger: fields.trigger,
+          decision: fields.decision,
+          reason: fields.reason ?? null,
+          channelIds: fields.channelIds ?? [],
+          missingChannelIds: fields.missingChannelIds ?? [],
+          cached: fields.cached ?? null,
+          latencyMs: fields.startedAt === undefined ? null : Math.max(0, Math.round(now - fields.startedAt)),
+          errorCode: fields.errorCode ?? null,
+          correlationId: correlation,
+          instanceId: config.instanceId
+        }))
+      })
+    return { record } as const
+  })
+}) {}

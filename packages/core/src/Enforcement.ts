@@ -1,0 +1,142 @@
+import { MemberRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
+import type { ChatId, UserId } from "@nezuko/domain"
+import { Clock, Duration, Effect, Option } from "effect"
+import { ChatAdmins } from "./ChatAdmins.js"
+import { classifySender } from "./Classification.js"
+import { decide, verifiable } from "./Decide.js"
+import { Decisions } from "./Decisions.js"
+import { GroupDirectory, type GroupSnapshot } from "./GroupDirectory.js"
+import type { JoinInput, MessageInput, Sender } from "./Inputs.js"
+import { KeyValueStore } from "./KeyValueStore.js"
+import { Membership } from "./Membership.js"
+import { Protection } from "./Protection.js"
+import { Restrictor } from "./Restrictor.js"
+import { TelegramApi } from "./TelegramApi.js"
+import { text } from "./Texts.js"
+
+/**
+ * The enforcement engine for messages (BOT-22 to BOT-29) and joins (BOT-30 to BOT-33): classify the sender,
+ * decide on membership over every linked channel in parallel, and hand non-members to the restrict flow.
+ */
+export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enforcement", {
+  effect: Effect.gen(function* () {
+    const directory = yield* GroupDirectory
+    const admins = yield* ChatAdmins
+    const whitelist = yield* WhitelistRepo
+    const restrictions = yield* RestrictionRepo
+    const members = yield* MemberRepo
+    const membership = yield* Membership
+    const restrictor = yield* Restrictor
+    const protection = yield* Protection
+    const telegram = yield* TelegramApi
+    const store = yield* KeyValueStore
+    const decisions = yield* Decisions
+
+    // BOT-49: at most one write per (group, user) every 10 minutes, and never message content.
+    const track = (groupId: ChatId, user: Sender) =>
+      Effect.gen(function* () {
+        const fresh = yield* store.setIfAbsent(`seen:${groupId}:${user.id}`, "1", Duration.minutes(10))
+        if (!fresh) return
+        yield* members.rememberUser({ userId: user.id, firstName: user.firstName, lastName: user.lastName, username: user.username, isBot: user.isBot, languageCode: user.languageCode })
+        yield* members.setPresence(groupId, user.id, "member", false)
+      }).pipe(Effect.ignore)
+
+    /** Rows 7 and 8 of BOT-23, then the membership decision (BOT-24). */
+    const evaluate = (g: GroupSnapshot, user: Sender, trigger: "message" | "join") =>
+      Effect.gen(function* () {
+        const startedAt = yield* Clock.currentTimeMillis
+        if (yield* admins.isAdmin(g.chatId, user.id).pipe(Effect.orElseSucceed(() => false))) {
+          return { _tag: "Exempt", reason: "admin", startedAt } as const
+        }
+        if (yield* whitelist.isWhitelisted(g.chatId, user.id)) return { _tag: "Exempt", reason: "whitelist", startedAt } as const
+        const pending = yield* restrictions.findPending(g.chatId, user.id)
+        const channels = verifiable(g.channels)
+        if (Option.isSome(pending) && trigger === "message") {
+          return { _tag: "Pending", startedAt, channels } as const
+        }
+        const checks = yield* membership.checkAll(channels.map((c) => c.chatId), user.id, { priority: 1 })
+        return { _tag: "Checked", startedAt, channels, checks, decision: decide(channels, checks, g.settings), cached: checks.every((c) => c.cached) } as const
+      })
+
+    const channelIdentity = (m: MessageInput, g: GroupSnapshot, senderChatId: number) =>
+      Effect.gen(function* () {
+        if (g.settings.channelIdentityPolicy === "allow") {
+          return yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "exempt", reason: "channel_identity" })
+        }
+        yield* Effect.ignore(protection.deleteMessage(g.chatId, m.messageId, 1))
+        const first = yield* store.setIfAbsent(`ident:${g.chatId}:${senderChatId}`, "1", Duration.hours(1)).pipe(Effect.orElseSucceed(() => true))
+        if (first) {
+          yield* Effect.ignore(telegram.sendMessage({
+            chat_id: g.chatId, text: text("identity.blocked"), parse_mode: "HTML",
+            ...(m.threadId === null ? {} : { message_thread_id: m.threadId })
+          }, { priority: 2, kind: "send" }))
+        }
+        yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "restrict", reason: "channel_identity" })
+      })
+
+    const onMessage = Effect.fn("Enforcement.onMessage")(function* (m: MessageInput) {
+      const snapshot = yield* directory.get(m.groupId)
+      if (Option.isNone(snapshot)) return
+      const g = snapshot.value
+      yield* track(g.chatId, m.from)
+      if (!directory.isEnforced(g)) return
+      const cls = classifySender(m, g)
+      if (cls._tag === "Exempt") {
+        return yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "exempt", reason: cls.reason })
+      }
+      if (cls._tag === "ChannelIdentity") return yield* channelIdentity(m, g, cls.senderChatId)
+      const outcome = yield* evaluate(g, m.from, "message")
+      const base = { groupId: g.chatId, userId: m.from.id, trigger: "message" as const, startedAt: outcome.startedAt }
+      if (outcome._tag === "Exempt") return yield* decisions.record({ ...base, decision: "exempt", reason: outcome.reason })
+      const request = {
+        group: g, user: m.from, trigger: "message" as const, template: "prompt.message" as const,
+        checked: outcome.channels.map((c) => c.chatId), startedAt: outcome.startedAt, messageId: m.messageId, threadId: m.threadId
+      }
+      if (outcome._tag === "Pending") return yield* restrictor.restrict({ ...request, missing: outcome.channels, cached: true })
+      const { checks, decision } = outcome
+      const channelIds = checks.map((c) => c.channelId)
+      if (decision._tag === "Pass") return yield* decisions.record({ ...base, decision: "pass", channelIds, cached: outcome.cached })
+      if (decision._tag === "Deferred") return yield* decisions.record({ ...base, decision: "deferred", reason: "check_error", channelIds, missingChannelIds: decision.unknown, cached: outcome.cached })
+      if (g.settings.dryRun) {
+        return yield* decisions.record({ ...base, decision: "dry_run", reason: "would_restrict", channelIds, missingChannelIds: decision.missing.map((c) => c.chatId), cached: outcome.cached })
+      }
+      yield* restrictor.restrict({ ...request, missing: decision.missing, cached: outcome.cached })
+    })
+
+    /** BOT-30 to BOT-32: each join handled once, whichever of chat_member and new_chat_members comes first. */
+    const onJoin = Effect.fn("Enforcement.onJoin")(function* (j: JoinInput) {
+      const snapshot = yield* directory.get(j.groupId)
+      if (Option.isNone(snapshot)) return
+      const g = snapshot.value
+      yield* members.rememberUser({ userId: j.user.id, firstName: j.user.firstName, lastName: j.user.lastName, username: j.user.username, isBot: j.user.isBot, languageCode: j.user.languageCode }).pipe(Effect.ignore)
+      yield* members.setPresence(g.chatId, j.user.id, (j.newMember?.status ?? "member"), true).pipe(Effect.ignore)
+      if (!directory.isEnforced(g)) return
+      const first = yield* store.setIfAbsent(`join:${g.chatId}:${j.user.id}`, "1", Duration.seconds(120)).pipe(Effect.orElseSucceed(() => true))
+      if (!first) return
+      const startedAt = yield* Clock.currentTimeMillis
+      const base = { groupId: g.chatId, userId: j.user.id, trigger: "join" as const, startedAt }
+      const status = j.newMember?.status
+      if (status === "administrator" || status === "creator") return yield* decisions.record({ ...base, decision: "exempt", reason: "admin" })
+      if (j.user.isBot) return yield* decisions.record({ ...base, decision: "exempt", reason: "bot" })
+      if (!g.settings.verifyOnJoin) return
+      if (g.settings.trustAdminAdded && j.inviterId !== null && j.inviterId !== j.user.id &&
+        (yield* admins.isAdmin(g.chatId, j.inviterId as UserId).pipe(Effect.orElseSucceed(() => false)))) {
+        return yield* decisions.record({ ...base, decision: "exempt", reason: "admin_added" })
+      }
+      const outcome = yield* evaluate(g, j.user, "join")
+      if (outcome._tag === "Exempt") return yield* decisions.record({ ...base, decision: "exempt", reason: outcome.reason })
+      if (outcome._tag !== "Checked") return
+      const { checks, decision } = outcome
+      const channelIds = checks.map((c) => c.channelId)
+      if (decision._tag === "Pass") return yield* decisions.record({ ...base, decision: "pass", channelIds, cached: outcome.cached })
+      if (decision._tag === "Deferred") return yield* decisions.record({ ...base, decision: "deferred", reason: "check_error", channelIds, cached: outcome.cached })
+      if (g.settings.dryRun) return yield* decisions.record({ ...base, decision: "dry_run", reason: "would_restrict", channelIds, missingChannelIds: decision.missing.map((c) => c.chatId) })
+      yield* restrictor.restrict({
+        group: g, user: j.user, trigger: "join", template: "prompt.join", missing: decision.missing, checked: channelIds,
+        cached: outcome.cached, startedAt, ...(j.newMember ? { knownMember: j.newMember } : {})
+      })
+    })
+
+    return { onMessage, onJoin } as const
+  })
+}) {}

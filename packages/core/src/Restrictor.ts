@@ -1,0 +1,145 @@
+import { GroupRepo, RestrictionRepo } from "@nezuko/db"
+import type { ChannelId, ChatId, Restriction, Trigger, UserId } from "@nezuko/domain"
+import { Clock, Duration, Effect, Option } from "effect"
+import type { ChatMember } from "grammy/types"
+import { AppConfig } from "./AppConfig.js"
+import { ChatAdmins } from "./ChatAdmins.js"
+import { Decisions } from "./Decisions.js"
+import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
+import type { Sender } from "./Inputs.js"
+import { KeyValueStore } from "./KeyValueStore.js"
+import { buildPrompt, type PromptTemplate, promptParams } from "./Prompts.js"
+import { isSilencedByOthers, priorOf, Protection } from "./Protection.js"
+import { TelegramApi } from "./TelegramApi.js"
+
+export interface RestrictRequest {
+  readonly group: GroupSnapshot
+  readonly user: Sender
+  readonly trigger: Trigger
+  readonly template: PromptTemplate
+  readonly missing: ReadonlyArray<LinkedChannel>
+  readonly checked: ReadonlyArray<ChannelId>
+  readonly cached: boolean
+  readonly startedAt: number
+  /** The offending message (trigger `message`); deleted when the settings say so. */
+  readonly messageId?: number
+  readonly threadId?: number | null
+  /** The member record the update already carried (joins); otherwise the flow asks getChatMember. */
+  readonly knownMember?: ChatMember
+}
+
+const lockTtl = Duration.seconds(10)
+
+/**
+ * The restrict flow of BOT-25 (steps 1–9), shared by messages, joins and channel leaves: one decision per
+ * (group, user) at a time, the pending record written before the mute, failures never silent (BOT-28).
+ */
+export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restrictor", {
+  effect: Effect.gen(function* () {
+    const config = yield* AppConfig
+    const store = yield* KeyValueStore
+    const telegram = yield* TelegramApi
+    const protection = yield* Protection
+    const restrictions = yield* RestrictionRepo
+    const groups = yield* GroupRepo
+    const directory = yield* GroupDirectory
+    const admins = yield* ChatAdmins
+    const decisions = yield* Decisions
+
+    const deleteOffending = (req: RestrictRequest) =>
+      req.messageId !== undefined && (req.group.settings.deleteUnverifiedMessages || req.group.settings.enforcementMode === "delete_only")
+        ? Effect.ignore(protection.deleteMessage(req.group.chatId, req.messageId, 1))
+        : Effect.void
+
+    /** BOT-23 row 9: an open record. Delete the message; re-mute only when the recorded mute is over or never happened. */
+    const alreadyPending = (req: RestrictRequest, record: Restriction) =>
+      Effect.gen(function* () {
+        yield* deleteOffending(req)
+        const now = yield* Clock.currentTimeMillis
+        const muteOver = record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now)
+        if (muteOver && canMute(req.group)) {
+          const until = yield* Effect.either(protection.mute(req.group.chatId, req.user.id, req.group.settings.muteHours))
+          if (until._tag === "Right") yield* restrictions.update(record.id, { restrictedUntil: until.right })
+        }
+        yield* decisions.record({
+          groupId: req.group.chatId, userId: req.user.id, trigger: req.trigger, decision: "restrict", reason: "already_pending",
+          channelIds: req.checked, missingChannelIds: req.missing.map((c) => c.chatId), cached: req.cached, startedAt: req.startedAt
+        })
+      })
+
+    const canMute = (g: GroupSnapshot) => g.settings.enforcementMode === "mute" && g.botCanRestrict
+
+    const run = Effect.fn("Restrictor.restrict")(function* (req: RestrictRequest) {
+      const groupId = req.group.chatId
+      const userId = req.user.id
+      const lockKey = `lock:${groupId}:${userId}`
+      // Step 1: one decision per (group, user) across replicas; the loser only deletes the message.
+      const locked = yield* store.setIfAbsent(lockKey, config.instanceId, lockTtl).pipe(Effect.orElseSucceed(() => true))
+      if (!locked) return yield* deleteOffending(req)
+      return yield* Effect.ensuring(flow(req, groupId, userId), Effect.ignore(store.remove(lockKey)))
+    })
+
+    const flow = (req: RestrictRequest, groupId: ChatId, userId: UserId) =>
+      Effect.gen(function* () {
+        // Step 2.
+        const pending = yield* restrictions.findPending(groupId, userId)
+        if (Option.isSome(pending)) return yield* alreadyPending(req, pending.value)
+        // Step 3.
+        yield* deleteOffending(req)
+        // Step 4: the prior state decides whether the bot mutes at all.
+        // If Telegram cannot say, go on as for a plain member: a mute on an admin is refused as TargetIsAdmin below.
+        const member: ChatMember = req.knownMember ?? (yield* telegram.getChatMember({ chat_id: groupId, user_id: userId }, { priority: 1, kind: "membership" }).pipe(
+          Effect.orElseSucceed((): ChatMember => ({ status: "member", user: { id: userId, is_bot: false, first_name: req.user.firstName } }))
+        ))
+        if (member.status === "creator" || member.status === "administrator") {
+          yield* admins.invalidate(groupId)
+          return yield* decisions.record({ groupId, userId, trigger: req.trigger, decision: "exempt", reason: "admin", startedAt: req.startedAt })
+        }
+        if (member.status === "left" || member.status === "kicked") return
+        const external = isSilencedByOthers(member)
+        const now = yield* Clock.currentTimeMillis
+        // Step 5: the record first; a unique-index conflict means another handler won.
+        const inserted = yield* restrictions.insertPending({
+          groupId, userId, trigger: req.trigger, owner: external ? "external" : "bot",
+          missingChannelIds: req.missing.map((c) => c.chatId), priorMember: priorOf(member),
+          deadlineAt: new Date(now + req.group.settings.timeoutMinutes * 60_000)
+        })
+        if (Option.isNone(inserted)) return
+        const record = inserted.value
+        // Step 6: the mute, unless delete-only (by choice or for want of the right) or someone else already silenced them.
+        let errorCode: string | null = null
+        if (!external && canMute(req.group)) {
+          const muted = yield* Effect.either(protection.mute(groupId, userId, req.group.settings.muteHours))
+          if (muted._tag === "Right") {
+            yield* restrictions.update(record.id, { restrictedUntil: muted.right })
+          } else {
+            errorCode = muted.left._tag
+            if (muted.left._tag === "TelegramTargetIsAdmin") {
+              yield* restrictions.close(record.id, "released", "target_is_admin")
+              yield* admins.invalidate(groupId)
+              return yield* decisions.record({ groupId, userId, trigger: req.trigger, decision: "exempt", reason: "admin", startedAt: req.startedAt })
+            }
+            if (muted.left._tag === "TelegramMissingRights") {
+              // BOT-28: delete-only mode until the right is back; the record stays so buttons and timeouts work.
+              yield* groups.setHealth(groupId, "degraded", "missing can_restrict_members")
+              yield* directory.invalidate(groupId)
+            }
+            yield* Effect.logWarning(`mute failed: ${muted.left._tag}`).pipe(Effect.annotateLogs({ chat_id: String(groupId), user_id: String(userId) }))
+          }
+        }
+        // Step 7: one prompt listing every missing channel.
+        const prompt = buildPrompt({ template: req.template, groupTitle: req.group.title, user: { id: userId, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings })
+        const sent = yield* Effect.either(telegram.sendMessage(promptParams(groupId, req.threadId ?? null, prompt), { priority: 1, kind: "send" }))
+        if (sent._tag === "Right") yield* restrictions.update(record.id, { promptMessageId: sent.right.message_id })
+        else errorCode ??= sent.left._tag
+        // Step 9.
+        yield* decisions.record({
+          groupId, userId, trigger: req.trigger, decision: "restrict", reason: external ? "external_restriction" : null,
+          channelIds: req.checked, missingChannelIds: req.missing.map((c) => c.chatId), cached: req.cached,
+          startedAt: req.startedAt, errorCode
+        })
+      })
+
+    return { restrict: run } as const
+  })
+}) {}
