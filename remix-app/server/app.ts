@@ -1,0 +1,61 @@
+import { createServer, type Server } from "node:http"
+import { fileURLToPath } from "node:url"
+import { createRequestHandler, type ServerBuild } from "@remix-run/node"
+import type { ViteDevServer } from "vite"
+import type { PanelRuntime } from "../app/runtime.server.js"
+import { nodeListener, serveStatic } from "./http.js"
+import { makePanelHandler, type PanelHandler } from "./pipeline.js"
+
+const appRoot = fileURLToPath(new URL("..", import.meta.url))
+
+export interface PanelApp {
+  readonly handler: PanelHandler
+  readonly server: Server
+  close(): Promise<void>
+}
+
+/**
+ * The panel's Remix app behind its pipeline. `built: true` serves `remix vite:build`'s output (production);
+ * otherwise Vite runs in middleware mode, so a fresh clone needs no build step.
+ */
+export const createPanelApp = async (runtime: PanelRuntime, options: { readonly built: boolean; readonly publicOrigin: string }): Promise<PanelApp> => {
+  const server = createServer()
+  let vite: ViteDevServer | undefined
+  let build: ServerBuild | (() => Promise<ServerBuild>)
+  if (options.built) {
+    const serverBuild = new URL("../build/server/index.js", import.meta.url).href
+    build = (await import(/* @vite-ignore */ serverBuild)) as ServerBuild
+  } else {
+    const { createServer: createVite } = await import("vite")
+    vite = await createVite({
+      root: appRoot,
+      configFile: `${appRoot}vite.config.ts`,
+      logLevel: "warn",
+      appType: "custom",
+      server: { middlewareMode: true, hmr: { server } }
+    })
+    const dev = vite
+    build = () => dev.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
+  }
+  const remix = createRequestHandler(build, options.built ? "production" : "development")
+  const handler = await makePanelHandler(runtime, remix, { dev: !options.built })
+  const assets = serveStatic(fileURLToPath(new URL("../build/client", import.meta.url)))
+  server.on("request", (req, res) => {
+    const host = req.headers.host
+    const forRemix = nodeListener(handler, () => (host ? `http://${host}` : options.publicOrigin))
+    if (vite) vite.middlewares(req, res, () => forRemix(req, res))
+    else if (!assets(req, res)) forRemix(req, res)
+  })
+  return {
+    handler,
+    server,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), 2_000).unref()
+      })
+      await vite?.close()
+    }
+  }
+}
