@@ -1,0 +1,35 @@
+import {
+  AuditRepo, ChannelRepo, GroupRepo, JoinRequestRepo, MemberRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
+} from "@nezuko/db"
+import { Layer } from "effect"
+import { ChannelEvents } from "./ChannelEvents.js"
+import { ChatAdmins } from "./ChatAdmins.js"
+import { Decisions } from "./Decisions.js"
+import { Enforcement } from "./Enforcement.js"
+import { GroupDirectory } from "./GroupDirectory.js"
+import { GroupPermissions } from "./GroupPermissions.js"
+import { GroupProtection } from "./GroupProtection.js"
+import { Membership } from "./Membership.js"
+import { ChannelResolver } from "./ProtectChecks.js"
+import { Protection } from "./Protection.js"
+import { Restrictor } from "./Restrictor.js"
+import { Verification } from "./Verification.js"
+
+/** The repositories the engine reads and writes (each needs the SqlClient). */
+export const EngineReposLive = Layer.mergeAll(
+  GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, RestrictionRepo.Default, MemberRepo.Default,
+  WhitelistRepo.Default, AuditRepo.Default, JoinRequestRepo.Default, VerificationLogRepo.Default
+)
+
+const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, GroupPermissions.Default, Membership.Default)
+
+/**
+ * The enforcement engine's services over the infrastructure the process provides once: TelegramApi,
+ * KeyValueStore, SqlClient, AppConfig and VerificationLog. The bot's features and the panel use the same layer.
+ */
+export const EngineLive = Layer.mergeAll(Enforcement.Default, ChannelEvents.Default, GroupProtection.Default).pipe(
+  Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default)),
+  Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default)),
+  Layer.provideMerge(CachesLive),
+  Layer.provideMerge(EngineReposLive)
+)
