@@ -9,6 +9,9 @@ import pg from "pg"
 export const clientOptions = {
   transformQueryNames: String.camelToSnake,
   transformResultNames: String.snakeToCamel,
+  // Column names are transformed, JSON contents are not: stored Telegram objects (prior permissions, audit
+  // values) must come back exactly as written.
+  transformJson: false,
   // Telegram ids need BIGINT columns; node-postgres returns int8 (and count(*)) as strings unless told otherwise.
   // They fit in a double exactly (Telegram guarantees 52 significant bits).
   types: {
