@@ -1,19 +1,21 @@
-import { AdminAuthLive, BaseLive, CacheLive, DatabaseLive } from "@nezuko/core"
+import type { SqlClient } from "@effect/sql"
+import { AdminAuthLive, type AppConfig, BaseLive, CacheLive, DatabaseLive, type Health, type KeyValueStore } from "@nezuko/core"
 import { AuditRepo, ChannelRepo, GroupRepo, SettingsRepo, VerificationLogRepo } from "@nezuko/db"
 import { Layer } from "effect"
 
 /** Repositories the pages read and write directly (the use-case services arrive with "Admin panel II"). */
 const PageRepos = Layer.mergeAll(GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, VerificationLogRepo.Default, AuditRepo.Default)
 
-/** The panel's services over whatever infrastructure (database, cache, config and health) is given. */
-export const panelServices = <E, R>(infrastructure: Layer.Layer<InfraOut, E, R>) =>
-  Layer.mergeAll(AdminAuthLive, PageRepos).pipe(Layer.provideMerge(infrastructure))
+/** What the panel needs from the process: configuration, readiness, the database and the cache. */
+export type PanelInfrastructure = AppConfig | Health | SqlClient.SqlClient | KeyValueStore
 
-type InfraOut = Layer.Layer.Success<typeof Infrastructure>
+const services = Layer.mergeAll(AdminAuthLive, PageRepos)
 
-const Infrastructure = Layer.mergeAll(DatabaseLive, CacheLive).pipe(Layer.provideMerge(BaseLive("panel")))
+/** The panel's services over whatever infrastructure is given (the process's, or PGlite in tests). */
+export const panelServices = <E, R>(infrastructure: Layer.Layer<PanelInfrastructure, E, R>) =>
+  services.pipe(Layer.provideMerge(infrastructure))
+
+export type PanelServices = Layer.Layer.Success<typeof services> | PanelInfrastructure
 
 /** The one layer graph of the panel process (CONVENTIONS §6): config, logging, Postgres, cache, auth. */
-export const PanelLive = panelServices(Infrastructure)
-
-export type PanelServices = Layer.Layer.Success<typeof PanelLive>
+export const PanelLive = panelServices(Layer.mergeAll(DatabaseLive, CacheLive).pipe(Layer.provideMerge(BaseLive("panel"))))

@@ -48,11 +48,11 @@ export const makePanelHandler = async (runtime: PanelRuntime, remix: RemixHandle
     const api = url.pathname.startsWith("/api/")
     const origin = request.headers.get("origin")
     const crossOrigin = api && origin !== null && origin !== publicUrl
-    if (crossOrigin && !csrf.isAllowedCorsOrigin(origin)) {
-      if (request.method === "OPTIONS") return { response: new Response(null, { status: 403 }) }
-    }
+    const corsOrigin = crossOrigin && csrf.isAllowedCorsOrigin(origin) ? origin : undefined
     if (api && request.method === "OPTIONS") {
-      return { response: new Response(null, { status: crossOrigin ? 204 : 405, headers: crossOrigin ? corsHeaders(origin) : {} }) }
+      // SEC-9: a preflight from an origin not listed exactly is refused, with no CORS headers at all.
+      if (crossOrigin && corsOrigin === undefined) return { response: new Response(null, { status: 403 }) }
+      return { response: new Response(null, { status: corsOrigin ? 204 : 405, headers: corsOrigin ? corsHeaders(corsOrigin) : {} }) }
     }
     const prepared = await runtime.runPromiseExit(prepareRequest(request, { ip: peer.ip, requestId }))
     if (Exit.isFailure(prepared)) {
@@ -78,7 +78,7 @@ export const makePanelHandler = async (runtime: PanelRuntime, remix: RemixHandle
     const response = await remix(forwarded, context)
     const out = new Response(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) })
     for (const cookie of context.responseCookies) out.headers.append("set-cookie", cookie)
-    if (crossOrigin && origin !== null) for (const [k, v] of Object.entries(corsHeaders(origin))) out.headers.set(k, v)
+    if (corsOrigin !== undefined) for (const [k, v] of Object.entries(corsHeaders(corsOrigin))) out.headers.set(k, v)
     return Option.isSome(admin) ? { response: out, admin: admin.value.id } : { response: out }
   }
 
