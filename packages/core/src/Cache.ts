@@ -1,8 +1,11 @@
 import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "./AppConfig.js"
+import { CircuitBreakers } from "./CircuitBreakers.js"
 import { Health, timedProbe } from "./Health.js"
 import { KeyValueStore } from "./KeyValueStore.js"
+import { RateLimiterStore } from "./RateLimiterStore.js"
 import { RedisClient } from "./Redis.js"
+import { layerResilientKeyValueStore, layerResilientLimiterStore } from "./ResilientStores.js"
 
 const redisProbe = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -18,13 +21,18 @@ const notConfiguredProbe = Layer.effectDiscard(
 
 /**
  * KeyValueStore from configuration (CACHE-6): Redis when REDIS_URL is set — a failing Redis only degrades
- * readiness — otherwise the bounded memory store, reported as `not_configured`.
+ * readiness — otherwise the bounded memory store, reported as `not_configured`. The rate limiter's windows
+ * (LIM-11) share the same client; both fall back to memory while the `redis` breaker is open.
  */
 export const CacheLive = Layer.unwrapEffect(
   Effect.map(AppConfig, (config) =>
     Option.match(config.redisUrl, {
       onSome: (url) =>
-        Layer.merge(KeyValueStore.layerRedis(config.redisKeyPrefix), redisProbe).pipe(Layer.provideMerge(RedisClient.layer(url))),
-      onNone: () => Layer.merge(KeyValueStore.layerMemory(), notConfiguredProbe)
+        Layer.mergeAll(
+          layerResilientKeyValueStore(config.redisKeyPrefix),
+          layerResilientLimiterStore(config.redisKeyPrefix, config.instanceId),
+          redisProbe
+        ).pipe(Layer.provideMerge(RedisClient.layer(url)), Layer.provideMerge(CircuitBreakers.Default)),
+      onNone: () => Layer.mergeAll(KeyValueStore.layerMemory(), RateLimiterStore.layerMemory, notConfiguredProbe)
     }))
 )
