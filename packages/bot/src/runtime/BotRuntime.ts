@@ -1,0 +1,186 @@
+import { AsyncLocalStorage } from "node:async_hooks"
+import { AppConfig, KeyValueStore } from "@nezuko/core"
+import {
+  Cause,
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  FiberRef,
+  FiberSet,
+  HashMap,
+  Layer,
+  Metric,
+  MetricBoundaries,
+  Option,
+  Redacted,
+  Ref,
+  Runtime,
+  type Tracer
+} from "effect"
+import { Bot, BotError, type Transformer } from "grammy"
+import { BotIdentity } from "../BotIdentity.js"
+import type { Feature, RunEffect } from "./Feature.js"
+import { inspectUpdate, type UpdateInfo } from "./Updates.js"
+
+export const updatesTotal = Metric.counter("nezuko_updates_total", { description: "Updates received, by type", incremental: true })
+export const updateDuration = Metric.histogram(
+  "nezuko_update_duration_seconds",
+  MetricBoundaries.fromIterable([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+  "Time from receiving an update to the end of its handling"
+)
+
+/**
+ * `handled`: the features ran to completion; `failed`: a handler failed or died — logged, and still
+ * acknowledged (a bug does not get better by redelivery); the others were never given to the features.
+ */
+export type UpdateOutcome = "handled" | "failed" | "duplicate" | "malformed" | "not_requested"
+
+export interface BotRuntimeShape {
+  readonly bot: Bot
+  /**
+   * Handles one update end to end (BOT-3): skips it when `upd:{id}` is set, runs the features with the
+   * update's correlation id, then sets `upd:{id}` for 24 h. Never fails: it only ends by interruption (at
+   * shutdown), and then the update was not handled and must not be acknowledged.
+   */
+  readonly processUpdate: (update: unknown) => Effect.Effect<UpdateOutcome>
+}
+
+export class BotRuntime extends Context.Tag("@nezuko/bot/BotRuntime")<BotRuntime, BotRuntimeShape>() {}
+
+export const dedupeTtl = Duration.hours(24)
+export const dedupeKey = (updateId: number) => `upd:${updateId}`
+
+interface UpdateScope {
+  readonly annotations: Record<string, string>
+  readonly span: Option.Option<Tracer.AnySpan>
+}
+
+// grammY runs middleware as plain async functions; the store follows their awaits, so `run` knows which
+// update it is working for without any feature passing it along.
+const currentUpdate = new AsyncLocalStorage<UpdateScope>()
+
+export const annotationsOf = (info: UpdateInfo): Record<string, string> => {
+  const out: Record<string, string> = {}
+  if (info.updateId !== undefined) {
+    out.correlation_id = `upd-${info.updateId}`
+    out.update_id = String(info.updateId)
+  }
+  if (info._tag === "Valid") {
+    if (info.chatId !== undefined) out.chat_id = String(info.chatId)
+    if (info.userId !== undefined) out.user_id = String(info.userId)
+  }
+  return out
+}
+
+/** The correlation id of the update being handled (`upd-<update_id>`), for verification-log rows (BOT-3). */
+export const currentCorrelationId: Effect.Effect<Option.Option<string>> = Effect.map(
+  FiberRef.get(FiberRef.currentLogAnnotations),
+  (annotations) => Option.flatMap(HashMap.get(annotations, "correlation_id"), (v) => (typeof v === "string" ? Option.some(v) : Option.none()))
+)
+
+// ARCH-7: every Bot API call goes through TelegramApi. ctx.api shares bot.api's transformers, so this turns a
+// stray `ctx.reply` into a loud error instead of an unthrottled call.
+const forbidApi: Transformer = (_prev, method) =>
+  Promise.reject(new Error(`ctx.api.${method} bypasses TelegramApi (SPEC ARCH-7); call TelegramApi instead`))
+
+const isInterruption = (error: unknown) =>
+  Cause.isInterruptedException(error) || (Runtime.isFiberFailure(error) && Cause.isInterruptedOnly(error[Runtime.FiberFailureCauseId]))
+
+/**
+ * The grammY bot and `processUpdate` over `features`, installed in order, then an "unhandled" fallback.
+ * Handler fibers belong to this layer's scope (FiberSet.makeRuntimePromise): closing the layer interrupts
+ * whatever is still running, and such updates count as not handled.
+ */
+export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
+  Layer.scoped(
+    BotRuntime,
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      const me = yield* BotIdentity
+      const store = yield* KeyValueStore
+      const runInSet = yield* FiberSet.makeRuntimePromise<R>()
+      const runtime = yield* Effect.runtime<never>()
+      // Registered after the FiberSet, so it runs before the set interrupts its fibers.
+      const closing = yield* Ref.make(false)
+      yield* Effect.addFinalizer(() => Ref.set(closing, true))
+
+      const run: RunEffect<R> = (effect) => {
+        const scope = currentUpdate.getStore()
+        if (scope === undefined) return runInSet(effect)
+        const annotated = Effect.annotateLogs(effect, scope.annotations)
+        return runInSet(Option.match(scope.span, { onNone: () => annotated, onSome: (span) => Effect.withParentSpan(annotated, span) }))
+      }
+
+      const bot = new Bot(Redacted.value(config.effectiveBotToken), {
+        botInfo: me,
+        client: { apiRoot: config.telegramApiRoot.href.replace(/\/+$/, "") }
+      })
+      bot.api.config.use(forbidApi)
+      for (const feature of features) bot.use(feature(run))
+      bot.use(() => run(Effect.logDebug("no feature handled this update")))
+      // Only reached if someone drives the bot through grammY's own loop; processUpdate catches BotError itself.
+      bot.catch((error) =>
+        Runtime.runFork(runtime)(Effect.logError("update handler failed", Cause.die(error.error)).pipe(
+          Effect.annotateLogs({ event: "update.failed", update_id: String(error.ctx.update.update_id) })
+        )))
+
+      const count = (type: string) => Metric.increment(Metric.tagged(updatesTotal, "type", type))
+
+      const handle = (info: Extract<UpdateInfo, { _tag: "Valid" }>, annotations: Record<string, string>) =>
+        Effect.gen(function* () {
+          const seen = yield* store.get(dedupeKey(info.updateId)).pipe(
+            // Redis down: handle it anyway; BOT-3's other guards make a repeat harmless.
+            Effect.catchAll((e) => Effect.as(Effect.logWarning("update de-duplication unavailable", e), Option.none()))
+          )
+          if (Option.isSome(seen)) {
+            yield* Effect.logDebug("update already handled; skipped").pipe(Effect.annotateLogs("event", "update.duplicate"))
+            return "duplicate" as const
+          }
+          const started = yield* Clock.currentTimeMillis
+          const span = yield* Effect.option(Effect.currentSpan)
+          const result = yield* Effect.either(Effect.tryPromise({
+            try: () => currentUpdate.run({ annotations, span }, () => bot.handleUpdate(info.update)),
+            catch: (error) => (error instanceof BotError ? error.error : error)
+          }))
+          if (result._tag === "Left") {
+            if (isInterruption(result.left) || (yield* Ref.get(closing))) return yield* Effect.interrupt
+            yield* Effect.logError("update handler failed; the update is acknowledged", Cause.die(result.left)).pipe(
+              Effect.annotateLogs("event", "update.failed")
+            )
+          }
+          const elapsed = (yield* Clock.currentTimeMillis) - started
+          yield* Metric.update(Metric.tagged(updateDuration, "type", info.type), elapsed / 1000)
+          yield* store.set(dedupeKey(info.updateId), "1", dedupeTtl).pipe(
+            Effect.catchAll((e) => Effect.logWarning("could not record the update as handled", e))
+          )
+          return result._tag === "Left" ? "failed" as const : "handled" as const
+        })
+
+      const processUpdate = (raw: unknown): Effect.Effect<UpdateOutcome> => {
+        const info = inspectUpdate(raw)
+        const annotations = annotationsOf(info)
+        const body: Effect.Effect<UpdateOutcome> = Effect.gen(function* () {
+          yield* count(info.type)
+          switch (info._tag) {
+            case "Malformed":
+              yield* Effect.logWarning(`malformed update acknowledged without handling: ${info.reason}`).pipe(
+                Effect.annotateLogs({ event: "update.malformed", update_type: info.type })
+              )
+              return "malformed"
+            case "NotRequested":
+              yield* Effect.logDebug(`update type ${info.type} is not in allowed_updates; acknowledged`)
+              return "not_requested"
+            case "Valid":
+              return yield* handle(info, annotations)
+          }
+        })
+        return body.pipe(
+          Effect.annotateLogs(annotations),
+          Effect.withSpan("Bot.processUpdate", { attributes: { "update.type": info.type, ...annotations } })
+        )
+      }
+
+      return { bot, processUpdate }
+    })
+  )

@@ -1,0 +1,202 @@
+import { AppConfig, CircuitBreakers, Health, TelegramApi, type TelegramError, VerificationLog } from "@nezuko/core"
+import { Deferred, Duration, Effect, Layer, Option, Ref, Schedule } from "effect"
+import { holdAdvisoryLock } from "./AdvisoryLock.js"
+import { BotRuntime } from "./BotRuntime.js"
+import { AllowedUpdates, inspectUpdate, sequenceKey } from "./Updates.js"
+
+/*
+ * Long polling is our own loop rather than @grammyjs/runner (OPS-9). The runner's source confirms an offset as
+ * soon as it has *fetched* a batch (the next getUpdates carries offset = last id + 1 while the sink is still
+ * working), so a crash loses every update that was fetched but not yet handled. Here the next offset is sent
+ * only after every update of the batch was handled and its verification-log rows flushed: a crash or a kill
+ * at any point makes Telegram deliver the unconfirmed updates again, and `upd:` (BOT-3) skips the ones that
+ * were in fact finished.
+ */
+
+export const pollerLockName = "nezuko-poller"
+export const maxInFlight = 64
+export const batchLimit = 100
+/**
+ * OPS-9 asks for `timeout: 30`; TelegramApi bounds every call by 10 s (LIM-7 gives getUpdates 35 s, which it
+ * does not implement yet), so a 30 s long poll would be cut off as a transient failure and trip the telegram
+ * breaker. 8 s keeps the loop inside that bound; raise it to 30 once TelegramApi has the getUpdates timeout.
+ */
+export const longPollSeconds = 8
+const conflictBackoff = Duration.seconds(30)
+const errorBackoff = Schedule.exponential("500 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
+/** 1 s, 2 s, 4 s … 30 s after consecutive getUpdates failures. */
+const errorDelay = (failures: number) => Duration.seconds(Math.min(30, 2 ** Math.min(Math.max(failures - 1, 0), 5)))
+
+/**
+ * Handles a batch with at most `limit` updates in flight, sequential per (chat, user) key — grammY runner's
+ * `sequentialize` semantics: an update starts only after the earlier updates with its key have finished.
+ */
+export const handleBatch = <R>(
+  updates: ReadonlyArray<unknown>,
+  process: (update: unknown) => Effect.Effect<unknown, never, R>,
+  limit = maxInFlight
+) =>
+  Effect.gen(function* () {
+    const permits = yield* Effect.makeSemaphore(limit)
+    const tails = new Map<string, Deferred.Deferred<void>>()
+    const plan = yield* Effect.forEach(updates, (update) =>
+      Effect.map(Deferred.make<void>(), (done) => {
+        const key = sequenceKey(inspectUpdate(update))
+        const previous = Option.flatMap(key, (k) => Option.fromNullable(tails.get(k)))
+        if (Option.isSome(key)) tails.set(key.value, done)
+        return { update, previous, done }
+      }))
+    yield* Effect.forEach(
+      plan,
+      ({ done, previous, update }) =>
+        Option.match(previous, { onNone: () => Effect.void, onSome: Deferred.await }).pipe(
+          Effect.zipRight(permits.withPermits(1)(process(update))),
+          Effect.ensuring(Deferred.succeed(done, undefined))
+        ),
+      { concurrency: "unbounded", discard: true }
+    )
+  })
+
+const updateIdOf = (update: unknown) => inspectUpdate(update).updateId
+
+const isConflict = (e: TelegramError) => e._tag === "TelegramPermanent" && e.errorCode === 409
+
+/**
+ * The polling intake (OPS-9): one poller per token across replicas (advisory lock `nezuko-poller`, standbys
+ * retry every 10 s); getUpdates → the batch, ≤ 64 in flight, sequential per (chat, user) → VerificationLog
+ * flush → only then the next offset. Never drops pending updates. While the postgres breaker is open it stops
+ * fetching and resumes in order afterwards (LIM-13). Shutdown (OPS-8): no further fetch, the current batch
+ * gets SHUTDOWN_GRACE_SECONDS (minus a reserve for the flush and lock release), then whatever is unfinished
+ * is interrupted and stays unconfirmed.
+ */
+export const PollingLive = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const { processUpdate } = yield* BotRuntime
+    const telegram = yield* TelegramApi
+    const config = yield* AppConfig
+    const health = yield* Health
+    const vlog = yield* VerificationLog
+    const breakers = yield* CircuitBreakers
+    const stop = yield* Deferred.make<void>()
+    const problem = yield* Ref.make(Option.none<string>())
+    const offset = yield* Ref.make<number | undefined>(undefined)
+
+    yield* health.starting("intake")
+    yield* health.setMode("polling")
+    yield* health.addProbe(
+      "polling",
+      Effect.map(Ref.get(problem), (p) => Option.match(p, { onNone: () => ({ status: "up" as const }), onSome: (error) => ({ status: "down" as const, error }) })),
+      { critical: false }
+    )
+    const lock = yield* holdAdvisoryLock(pollerLockName, { local: config.embeddedDatabase })
+
+    const untilStopped = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.raceFirst(Effect.asSome(effect), Effect.as(Deferred.await(stop), Option.none<A>()))
+
+    const publish = (role: "poller" | "standby") =>
+      Effect.flatMap(Ref.get(offset), (o) => health.setInfo("intake", { mode: "polling", role, offset: o ?? null, lock: pollerLockName }))
+
+    // The Bot API refuses getUpdates while a webhook is set; switching modes must not drop what is pending (BOT-1).
+    const leaveWebhookMode = Effect.gen(function* () {
+      const info = yield* telegram.getWebhookInfo()
+      if (info.url === "") return
+      yield* Effect.logInfo("a webhook is set; removing it (pending updates kept) to poll instead")
+      yield* telegram.deleteWebhook({ drop_pending_updates: false })
+    })
+
+    const postgresOpen = Effect.map(breakers.state("postgres"), (s) => s._tag === "open")
+    const waitForDatabase = Effect.gen(function* () {
+      if (!(yield* postgresOpen)) return
+      yield* Effect.logWarning("database unavailable: not fetching updates until it is back (LIM-13)")
+      yield* postgresOpen.pipe(Effect.repeat({ schedule: Schedule.spaced("1 second"), while: (open) => open }))
+    })
+
+    // Updates handled → their decisions durable → only then is the offset confirmed (OPS-9, LIM-13).
+    const flushUntilWritten = vlog.flush.pipe(
+      Effect.tapError((e) => Effect.logWarning("holding the offset until the verification log is written", e)),
+      Effect.retry(errorBackoff)
+    )
+
+    const getUpdates = (params: { offset?: number; limit: number; timeout: number }) =>
+      telegram.call("getUpdates", { ...params, allowed_updates: AllowedUpdates })
+
+    const failures = yield* Ref.make(0)
+    const pause = (delay: Duration.Duration) => Effect.asVoid(untilStopped(Effect.sleep(delay)))
+
+    const pollOnce = Effect.gen(function* () {
+      const from = yield* Ref.get(offset)
+      const fetched = yield* untilStopped(
+        getUpdates({ ...(from === undefined ? {} : { offset: from }), limit: batchLimit, timeout: longPollSeconds })
+      ).pipe(Effect.either)
+      if (fetched._tag === "Left") {
+        const error = fetched.left
+        if (isConflict(error)) {
+          yield* Ref.set(problem, Option.some("409 Conflict: another getUpdates or a webhook is active for this token"))
+          yield* Effect.logError("getUpdates answered 409 Conflict: another process polls this token; backing off 30 s").pipe(
+            Effect.annotateLogs("event", "polling.conflict")
+          )
+          return yield* pause(conflictBackoff)
+        }
+        const n = yield* Ref.updateAndGet(failures, (k) => k + 1)
+        yield* Effect.logWarning("getUpdates failed; retrying", error).pipe(Effect.annotateLogs("event", "polling.error"))
+        return yield* pause(errorDelay(n))
+      }
+      if (Option.isNone(fetched.right)) return
+      const updates = fetched.right.value
+      yield* Ref.set(failures, 0)
+      yield* Ref.set(problem, Option.none())
+      yield* health.ready("intake")
+      if (updates.length === 0) return
+      // Not raced with `stop`: a started batch finishes (or the shutdown grace interrupts it, unconfirmed).
+      yield* handleBatch(updates, processUpdate)
+      yield* flushUntilWritten
+      const last = Math.max(...updates.map((u) => updateIdOf(u) ?? -1))
+      if (last >= 0) yield* Ref.set(offset, last + 1)
+    })
+
+    const loop = Effect.gen(function* () {
+      let webhookChecked = false
+      while (!(yield* Deferred.isDone(stop))) {
+        if (!(yield* lock.isHeld)) {
+          webhookChecked = false
+          yield* publish("standby")
+          yield* health.ready("intake")
+          yield* untilStopped(lock.awaitHeld)
+          continue
+        }
+        yield* publish("poller")
+        yield* untilStopped(waitForDatabase)
+        if (!webhookChecked) {
+          const left = yield* untilStopped(leaveWebhookMode).pipe(Effect.either)
+          if (left._tag === "Left") {
+            yield* Effect.logWarning("could not check for a webhook before polling", left.left)
+            yield* pause(errorDelay(yield* Ref.updateAndGet(failures, (k) => k + 1)))
+            continue
+          }
+          webhookChecked = true
+        }
+        yield* pollOnce
+      }
+    })
+
+    const poller = yield* Effect.forkScoped(loop)
+    const handlersGrace = Duration.max(Duration.subtract(config.shutdownGrace, Duration.seconds(2)), Duration.seconds(1))
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        yield* Deferred.succeed(stop, undefined)
+        // Finalizers are uninterruptible; the waits inside must not be, or their timeouts could never fire.
+        const finished = yield* Effect.interruptible(poller.await).pipe(Effect.timeout(handlersGrace), Effect.option)
+        if (Option.isNone(finished)) {
+          yield* Effect.logWarning("in-flight updates did not finish within the grace period; they stay unconfirmed").pipe(
+            Effect.annotateLogs("event", "polling.shutdown_timeout")
+          )
+          return
+        }
+        // Confirm the last handled batch so a restart does not see it again (it would be skipped anyway).
+        const last = yield* Ref.get(offset)
+        if (last !== undefined && (yield* lock.isHeld)) {
+          yield* Effect.interruptible(getUpdates({ offset: last, limit: 1, timeout: 0 })).pipe(Effect.timeout("2 seconds"), Effect.ignore)
+        }
+      }))
+  })
+)

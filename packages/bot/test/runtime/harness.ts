@@ -1,0 +1,54 @@
+import { KeyValueStore, TelegramApi, TelegramTransport, VerificationLog } from "@nezuko/core"
+import { type RunningSandbox, startSandbox } from "@nezuko/telegram-sandbox"
+import { ResilienceTest } from "@nezuko/testing"
+import type { SqlClient } from "@effect/sql"
+import { type Duration, Effect, Exit, Layer, Schedule, Scope } from "effect"
+import { BotIdentityLive } from "../../src/BotIdentity.js"
+import { makeBotLayer } from "../../src/runtime/BotRuntime.js"
+import type { Feature } from "../../src/runtime/Feature.js"
+
+/** A sandbox on a random loopback port, closed with the scope. */
+export const sandboxScoped = (options: Parameters<typeof startSandbox>[0] = {}) =>
+  Effect.acquireRelease(Effect.promise(() => startSandbox(options)), (s) => Effect.promise(() => s.close()))
+
+export const sandboxEnv = (sandbox: RunningSandbox, extra: Record<string, string> = {}) => ({
+  BOT_TOKEN: sandbox.token,
+  TELEGRAM_API_ROOT: sandbox.apiRoot,
+  SHUTDOWN_GRACE_SECONDS: "1",
+  ...extra
+})
+
+/**
+ * The real runtime pieces for one "process" against the sandbox: config, breakers, limiter, TelegramApi over
+ * HTTP, getMe, the verification log and the bot with `features`. SqlClient and KeyValueStore come from the
+ * test (shared between "processes" like a real Postgres and Redis).
+ */
+export const processLayer = <R, ROut, E, RIn>(
+  intake: Layer.Layer<ROut, E, RIn>,
+  features: ReadonlyArray<Feature<R>>,
+  env: Record<string, string>
+) =>
+  intake.pipe(
+    Layer.provide(makeBotLayer(features)),
+    Layer.provide(BotIdentityLive),
+    Layer.provideMerge(VerificationLog.Default),
+    Layer.provideMerge(TelegramApi.Default.pipe(Layer.provide(TelegramTransport.layer))),
+    Layer.provideMerge(ResilienceTest(env))
+  )
+
+export type Shared = SqlClient.SqlClient | KeyValueStore
+
+/** Builds a layer in its own scope, so a test can stop ("kill") and start the process again. */
+export const startProcess = <ROut, E, RIn>(layer: Layer.Layer<ROut, E, RIn>) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const context = yield* Layer.buildWithScope(layer, scope)
+    return { context, stop: Scope.close(scope, Exit.void) }
+  })
+
+export const waitUntil = (predicate: () => boolean, timeout: Duration.DurationInput = "10 seconds") =>
+  Effect.suspend(() => (predicate() ? Effect.void : Effect.fail("not yet"))).pipe(
+    Effect.retry(Schedule.spaced("20 millis")),
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("waitUntil timed out") }),
+    Effect.orDie
+  )
