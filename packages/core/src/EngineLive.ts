@@ -9,6 +9,7 @@ import { Enforcement } from "./Enforcement.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import { GroupPermissions } from "./GroupPermissions.js"
 import { GroupProtection } from "./GroupProtection.js"
+import { MemberChanges } from "./MemberChanges.js"
 import { Membership } from "./Membership.js"
 import { ChannelResolver } from "./ProtectChecks.js"
 import { Protection } from "./Protection.js"
@@ -27,7 +28,7 @@ const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, Gr
  * The enforcement engine's services over the infrastructure the process provides once: TelegramApi,
  * KeyValueStore, SqlClient, AppConfig and VerificationLog. The bot's features and the panel use the same layer.
  */
-export const EngineLive = Layer.mergeAll(Enforcement.Default, ChannelEvents.Default, GroupProtection.Default).pipe(
+export const EngineLive = Layer.mergeAll(Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default).pipe(
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default)),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default)),
   Layer.provideMerge(CachesLive),

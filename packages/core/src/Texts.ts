@@ -35,7 +35,26 @@ const english = {
   "admin.only_alert": "Admins only",
   "anon.confirm": "Anonymous admin: tap to confirm /{command}",
   "anon.only_admins": "Only admins can confirm this",
-  "anon.expired": "This request expired"
+  "anon.expired": "This request expired",
+  "start.greeting":
+    "Hi {first_name}! I'm Nezuko.\nI keep your group for subscribers: members must join your channels before they can write.\nNon-subscribers are muted and shown what to join — and released the moment they do.\nAdd me to a group to start.",
+  "start.add_button": "➕ Add me to a group",
+  "start.setup_button": "How to set up",
+  "start.how_button": "How it works",
+  "start.cmds_button": "Commands",
+  "menu.back": "« Back",
+  "menu.setup":
+    "<b>Setting up</b>\n1. Add me to your group as an administrator with <i>Ban users</i>, <i>Delete messages</i> and <i>Invite users via link</i>.\n2. Add me to each channel as an administrator (no rights needed).\n3. In the group, send <code>/protect @your_channel</code> (up to 5 channels).",
+  "menu.how":
+    "<b>How it works</b>\nWhen someone who hasn't joined every required channel writes or joins, I delete the message, mute them, and show buttons for each channel plus \"I've joined\". As soon as they join, they can write again.",
+  "menu.cmds":
+    "<b>Commands</b> (admins with Ban users)\n/protect @channel … — require channels\n/unprotect [@channel] — turn off, or drop one channel\n/status — protection, rights and counts\n/settings — behaviour\n/whitelist, /release — exempt or free a member",
+  "help.private":
+    "<b>Nezuko help</b>\n\n<b>Rights I need</b>\nGroup: administrator with Ban users, Delete messages (and Invite users via link for the join gate).\nEach channel: administrator, any rights.\n\n<b>Commands</b>\n/protect @channel … · /unprotect [@channel] · /status · /settings · /whitelist · /release\n\n<b>Common problems</b>\n1. \"I need these rights\": promote me in the group with Ban users and Delete messages.\n2. \"I'm not an admin in the channel\": add me to the channel's administrators.\n3. A private channel: use its numeric id — forward one of its posts to me here to get it.\n4. \"Restrictions need a supergroup\": make the group a supergroup first.\n5. Nothing happens: check /status and that protection is on.",
+  "help.group": "Members must join this group's channels before writing. Admins: /protect @channel. Full help in a private chat with me.",
+  "help.private_button": "Open help",
+  "private.pointer": "Send /help to see what I can do.",
+  "forward.channel": "<b>{title}</b> has the id <code>{id}</code>.\nIn your group, send:\n<code>/protect {id}</code>"
 } as const
 
 export type TextKey = keyof typeof english

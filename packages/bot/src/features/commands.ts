@@ -1,0 +1,61 @@
+import { Enforcement, GroupProtection, KeyValueStore, type MessageInput, ProtectRefused, TelegramApi, text } from "@nezuko/core"
+import { RestrictionRepo } from "@nezuko/db"
+import { Duration, Effect, Option } from "effect"
+import type { Message } from "grammy/types"
+import { BotIdentity } from "../BotIdentity.js"
+
+const adminCommands = new Set(["protect", "unprotect", "status", "settings", "whitelist", "release"])
+
+const reply = (chatId: number, html: string, threadId: number | null) =>
+  Effect.flatMap(TelegramApi, (t) => t.sendMessage({
+    chat_id: chatId, text: html, parse_mode: "HTML", link_preview_options: { is_disabled: true },
+    ...(threadId === null ? {} : { message_thread_id: threadId })
+  }, { priority: 2, kind: "send" }))
+
+/**
+ * Commands in groups (BOT-5 to BOT-17). An admin command from someone who may not run it goes through
+ * enforcement like any message; if they may speak, it is deleted with one short reply per 5 minutes (BOT-7).
+ */
+export const runCommand = (input: MessageInput, message: Message, command: { readonly name: string; readonly args: ReadonlyArray<string> }) =>
+  Effect.gen(function* () {
+    const chat = { id: input.groupId, type: message.chat.type, title: ("title" in message.chat ? message.chat.title : undefined) ?? "", username: "username" in message.chat ? message.chat.username ?? null : null }
+    if (command.name === "help" || command.name === "start") {
+      yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
+      const me = yield* BotIdentity
+      const telegram = yield* TelegramApi
+      // BOT-9/BOT-10: a short version in groups, with a button into the private chat.
+      return yield* Effect.ignore(telegram.sendMessage({
+        chat_id: input.groupId, text: command.name === "help" ? text("help.group") : "Admins: use /protect @channel",
+        parse_mode: "HTML", ...(input.threadId === null ? {} : { message_thread_id: input.threadId }),
+        ...(command.name === "help" ? { reply_markup: { inline_keyboard: [[{ text: text("help.private_button"), url: `https://t.me/${me.username}?start=setup` }]] } } : {})
+      }, { priority: 2, kind: "send" }))
+    }
+    if (!adminCommands.has(command.name)) return yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
+    const protection = yield* GroupProtection
+    const work = command.name === "protect"
+      ? protection.protect(chat, input.from.id, command.args)
+      : command.name === "unprotect"
+      ? protection.unprotect(chat, input.from.id, command.args[0] ?? null)
+      : command.name === "status"
+      ? protection.status(chat, input.from.id)
+      : Effect.succeed(`/${command.name} arrives with the next release.`)
+    const outcome = yield* Effect.either(work)
+    if (outcome._tag === "Right") return yield* Effect.ignore(reply(input.groupId, outcome.right, input.threadId))
+    const failure = outcome.left
+    if (failure instanceof ProtectRefused && failure.reply.startsWith("Only admins")) return yield* notAdmin(input, command.name)
+    const html = failure instanceof ProtectRefused ? failure.reply : "Telegram did not answer in time; please try again in a minute."
+    yield* Effect.logInfo(`/${command.name} refused: ${failure._tag}`)
+    yield* Effect.ignore(reply(input.groupId, html, input.threadId))
+  })
+
+const notAdmin = (input: MessageInput, name: string) =>
+  Effect.gen(function* () {
+    yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
+    const restrictions = yield* RestrictionRepo
+    if (Option.isSome(yield* restrictions.findPending(input.groupId, input.from.id))) return
+    const telegram = yield* TelegramApi
+    yield* Effect.ignore(telegram.deleteMessage({ chat_id: input.groupId, message_id: input.messageId }, { priority: 2, kind: "delete" }))
+    const store = yield* KeyValueStore
+    const first = yield* store.setIfAbsent(`deny:${input.groupId}:${input.from.id}`, "1", Duration.minutes(5)).pipe(Effect.orElseSucceed(() => true))
+    if (first) yield* Effect.ignore(reply(input.groupId, text("admin.only", { command: name }), input.threadId))
+  })

@@ -1,0 +1,34 @@
+import { ChannelEvents, Enforcement, MemberChanges } from "@nezuko/core"
+import { ChatId, UserId } from "@nezuko/domain"
+import { BotIdentity } from "../BotIdentity.js"
+import { Effect } from "effect"
+import { Composer } from "grammy"
+import type { Feature } from "../runtime/Feature.js"
+import { channelMemberInput, joinFromChatMember } from "./decode.js"
+import type { EngineFeatureServices } from "./services.js"
+
+/** chat_member updates: joins (BOT-30) and other admins' changes (BOT-33, BOT-39) in groups; leaves and rejoins in channels (BOT-40, BOT-41). */
+export const membersFeature: Feature<EngineFeatureServices> = (run) => {
+  const composer = new Composer()
+  composer.on("chat_member", async (ctx) => {
+    const update = ctx.chatMember
+    await run(Effect.gen(function* () {
+      if (update.chat.type === "channel") {
+        const events = yield* ChannelEvents
+        return yield* events.onChannelMember(channelMemberInput(update))
+      }
+      const join = joinFromChatMember(update)
+      if (join !== undefined) return yield* Effect.flatMap(Enforcement, (e) => e.onJoin(join))
+      const me = yield* BotIdentity
+      const changes = yield* MemberChanges
+      yield* changes.onChange({
+        groupId: ChatId.make(update.chat.id),
+        userId: UserId.make(update.new_chat_member.user.id),
+        byBot: update.from.id === me.id,
+        oldMember: update.old_chat_member,
+        newMember: update.new_chat_member
+      })
+    }).pipe(Effect.catchAllCause((cause) => Effect.logError("chat_member handling failed", cause))))
+  })
+  return composer
+}

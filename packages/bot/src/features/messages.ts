@@ -1,0 +1,37 @@
+import { Enforcement } from "@nezuko/core"
+import { Effect } from "effect"
+import { Composer } from "grammy"
+import type { Message, User } from "grammy/types"
+import { BotIdentity } from "../BotIdentity.js"
+import type { Feature } from "../runtime/Feature.js"
+import { runCommand } from "./commands.js"
+import { commandOf, joinsFromServiceMessage, messageInput } from "./decode.js"
+import type { EngineFeatureServices } from "./services.js"
+
+/**
+ * Group messages: commands to this bot go to the command handler; everything else to enforcement (BOT-22);
+ * `new_chat_members` is the fallback join signal (BOT-30) behind chat_member.
+ */
+export const messagesFeature: Feature<EngineFeatureServices> = (run) => {
+  const composer = new Composer()
+  composer.chatType(["group", "supergroup"]).on("message", async (ctx) => {
+    const message: Message = ctx.msg
+    const chatType = ctx.chat.type
+    if (message.new_chat_members !== undefined) {
+      return run(Effect.flatMap(Enforcement, (e) => Effect.forEach(joinsFromServiceMessage(message), (j) => e.onJoin(j), { discard: true })).pipe(
+        Effect.catchAllCause((cause) => Effect.logError("join (service message) failed", cause))
+      ))
+    }
+    if (message.left_chat_member !== undefined || message.from === undefined) return
+    const from: User = message.from
+    await run(Effect.gen(function* () {
+      const me = yield* BotIdentity
+      const command = commandOf(message, me.username)
+      const input = messageInput({ ...message, from }, chatType)
+      if (command !== undefined) return yield* runCommand(input, message, command)
+      const enforcement = yield* Enforcement
+      yield* enforcement.onMessage(input)
+    }).pipe(Effect.catchAllCause((cause) => Effect.logError("message handling failed", cause))))
+  })
+  return composer
+}

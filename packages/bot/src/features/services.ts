@@ -1,0 +1,15 @@
+import type { ChannelEvents, Enforcement, GroupProtection, KeyValueStore, MemberChanges, TelegramApi, Verification } from "@nezuko/core"
+import type { RestrictionRepo } from "@nezuko/db"
+import type { BotIdentity } from "../BotIdentity.js"
+
+/** What my features' effects may use; BotLive provides them through EngineLive. */
+export type EngineFeatureServices =
+  | TelegramApi
+  | KeyValueStore
+  | Enforcement
+  | ChannelEvents
+  | Verification
+  | GroupProtection
+  | RestrictionRepo
+  | MemberChanges
+  | BotIdentity

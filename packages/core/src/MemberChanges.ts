@@ -1,0 +1,67 @@
+import { MemberRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
+import type { ChatId, UserId } from "@nezuko/domain"
+import { Clock, Effect, Option } from "effect"
+import type { ChatMember } from "grammy/types"
+import { ChatAdmins } from "./ChatAdmins.js"
+import { Decisions } from "./Decisions.js"
+import { GroupDirectory } from "./GroupDirectory.js"
+import { Protection } from "./Protection.js"
+
+export interface GroupMemberChange {
+  readonly groupId: ChatId
+  readonly userId: UserId
+  /** Who made the change; the bot's own changes are not "external". */
+  readonly byBot: boolean
+  readonly oldMember: ChatMember
+  readonly newMember: ChatMember
+}
+
+/**
+ * Changes to a group member made by someone else (BOT-33, BOT-39): an admin's later decision wins over the
+ * bot's, and a pending user who leaves closes their record. Also keeps presence (BOT-49) and the admin cache
+ * (CACHE-5) current.
+ */
+export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core/MemberChanges", {
+  effect: Effect.gen(function* () {
+    const restrictions = yield* RestrictionRepo
+    const members = yield* MemberRepo
+    const whitelist = yield* WhitelistRepo
+    const directory = yield* GroupDirectory
+    const admins = yield* ChatAdmins
+    const protection = yield* Protection
+    const decisions = yield* Decisions
+
+    const isAdminStatus = (m: ChatMember) => m.status === "creator" || m.status === "administrator"
+
+    const onChange = Effect.fn("MemberChanges.onChange")(function* (c: GroupMemberChange) {
+      if (isAdminStatus(c.oldMember) !== isAdminStatus(c.newMember)) yield* admins.invalidate(c.groupId)
+      yield* members.setPresence(c.groupId, c.userId, c.newMember.status === "restricted" && !c.newMember.is_member ? "left" : c.newMember.status, false).pipe(Effect.ignore)
+      const pending = yield* restrictions.findPending(c.groupId, c.userId)
+      if (Option.isNone(pending)) return
+      const record = pending.value
+      const gone = c.newMember.status === "left" || (c.newMember.status === "restricted" && !c.newMember.is_member)
+      const closeWith = (state: "left_group" | "overridden" | "superseded", by: string) =>
+        Effect.gen(function* () {
+          if (!(yield* restrictions.close(record.id, state, by))) return false
+          if (record.promptMessageId !== null) yield* Effect.ignore(protection.deleteMessage(c.groupId, record.promptMessageId, 2))
+          return true
+        })
+      if (gone) return void (yield* closeWith("left_group", "left"))
+      if (c.byBot) return
+      const now = yield* Clock.currentTimeMillis
+      const lifted = c.newMember.status === "member" || (c.newMember.status === "restricted" && c.newMember.can_send_messages)
+      if (lifted) {
+        if (!(yield* closeWith("overridden", "admin"))) return
+        const snapshot = yield* directory.get(c.groupId)
+        const hours = Option.match(snapshot, { onNone: () => 24, onSome: (g) => g.settings.adminOverrideHours })
+        if (hours > 0) {
+          yield* whitelist.add({ groupId: c.groupId, userId: c.userId, expiresAt: new Date(now + hours * 3_600_000), reason: "admin_override" })
+        }
+        return yield* decisions.record({ groupId: c.groupId, userId: c.userId, trigger: "manual", decision: "release", reason: "admin_override" })
+      }
+      if (c.newMember.status === "restricted" || c.newMember.status === "kicked") yield* closeWith("superseded", "admin")
+    })
+
+    return { onChange } as const
+  })
+}) {}
