@@ -40,7 +40,7 @@ const unlimited = new Set(["getUpdates", "setWebhook", "deleteWebhook", "getWebh
 export const budgetOf = (method: string): Budget | "none" => unlimited.has(method) ? "none" : isMessageMethod(method) ? "message" : "api"
 
 // LIM-3 defaults; callers override (a restore is restrictChatMember at P0 with kind `restore`).
-const defaults: Partial<Record<Method, Required<CallOptions>>> = {
+const defaults: Readonly<Record<string, Required<CallOptions>>> = {
   answerCallbackQuery: { priority: 0, kind: "callback" },
   approveChatJoinRequest: { priority: 0, kind: "joinRequest" },
   declineChatJoinRequest: { priority: 1, kind: "joinRequest" },
@@ -81,7 +81,7 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
     const raw = api.raw as unknown as Record<string, (...args: ReadonlyArray<unknown>) => Promise<unknown>>
 
     // One HTTP request: timed, counted, classified. "message is not modified" is success for edits.
-    const request = (method: Method, payload: unknown) =>
+    const request = (method: string, payload: unknown) =>
       Effect.gen(function* () {
         const started = yield* Clock.currentTimeMillis
         const exit = yield* Effect.tryPromise({
@@ -104,8 +104,8 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
         return yield* exit
       })
 
-    /** Any Bot API method by name; the typed methods below are shorthands. */
-    const call = <M extends Method>(method: M, payload: Payload<M>, options: CallOptions = {}): Effect.Effect<Result<M>, TelegramError> => {
+    /** Any Bot API method by name, untyped: for replaying stored calls (Outbox) and bridging grammY. */
+    const callUntyped = (method: string, payload: unknown, options: CallOptions = {}): Effect.Effect<unknown, TelegramError> => {
       const preset = defaults[method] ?? { priority: 1, kind: "other" }
       const budget = budgetOf(method)
       const chatId = Predicate.hasProperty(payload, "chat_id") && (typeof payload.chat_id === "number" || typeof payload.chat_id === "string")
@@ -121,16 +121,21 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
             )
             : Effect.void)
       )
-      // grammY's proxy is untyped per method name; the result is what the Bot API documents for `method`.
       return attempt.pipe(
         withTelegramRetries(options.kind ?? preset.kind, config.rateLimitRetries),
         Effect.withSpan(`TelegramApi.${method}`, { attributes: { method } })
-      ) as Effect.Effect<Result<M>, TelegramError>
+      )
     }
+
+    /** Any Bot API method by name, typed; the methods below are shorthands. */
+    const call = <M extends Method>(method: M, payload: Payload<M>, options: CallOptions = {}): Effect.Effect<Result<M>, TelegramError> =>
+      // grammY's proxy is untyped per method name; the result is what the Bot API documents for `method`.
+      callUntyped(method, payload, options) as Effect.Effect<Result<M>, TelegramError>
 
     const m = <M extends Method>(method: M) => (payload: Payload<M>, options?: CallOptions) => call(method, payload, options)
     return {
       call,
+      callUntyped,
       getMe: () => call("getMe", {}),
       getChat: m("getChat"),
       getChatMember: m("getChatMember"),
