@@ -303,4 +303,28 @@ describe("the bot against the sandbox (SPEC section 10)", () => {
     h.driver.sendCommand(u.id, u.id, "help")
     expect(String((await h.driver.waitForBotMessage(u.id, { after: help })).params.text)).toContain("Common problems")
   })
+
+  it("BOT-18/BOT-52: /settings cycles a key in place for admins only; dry run decides without moderation calls", async () => {
+    const carol = DEMO.users.carol.id
+    const mark = h.driver.mark()
+    h.driver.sendCommand(carol, G, "settings")
+    const panel = await h.driver.waitForBotMessage(G, { after: mark })
+    const messageId = (panel.result as { message_id: number }).message_id
+    const denied = h.driver.pressButton(alice.id, G, messageId, { data: "nz:s:dry_run" })
+    expect(await h.driver.waitForAnswer(denied)).toMatchObject({ text: "Admins only", showAlert: true })
+    const press = h.driver.pressButton(carol, G, messageId, { data: "nz:s:dry_run" })
+    await h.driver.waitForAnswer(press)
+    const edit = await h.driver.waitForCall((c) => c.method === "editMessageText", { after: mark })
+    expect(JSON.stringify(edit.params.reply_markup)).toContain("Dry run: on")
+    const u = newUser("Dora")
+    const quiet = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "test")
+    const rows = await waitForDecisions(h, `user_id = ${u.id}`)
+    expect(rows[0]).toMatchObject({ decision: "dry_run", reason: "would_restrict" })
+    expect(h.driver.calls({ after: quiet }).some((c) => ["deleteMessage", "restrictChatMember", "sendMessage"].includes(c.method))).toBe(false)
+    const audit = await h.query<{ action: string; newValue: unknown }>(`SELECT action, new_value FROM audit_log WHERE action = 'bot.settings'`)
+    expect(audit.at(-1)).toMatchObject({ newValue: { dry_run: true } })
+    const off = h.driver.pressButton(carol, G, messageId, { data: "nz:s:dry_run" })
+    await h.driver.waitForAnswer(off)
+  })
 })

@@ -4,6 +4,7 @@ import {
 import { Layer } from "effect"
 import { ChannelEvents } from "./ChannelEvents.js"
 import { ChatAdmins } from "./ChatAdmins.js"
+import { ChatSettings } from "./ChatSettings.js"
 import { Decisions } from "./Decisions.js"
 import { Enforcement } from "./Enforcement.js"
 import { GroupDirectory } from "./GroupDirectory.js"
@@ -28,7 +29,7 @@ const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, Gr
  * The enforcement engine's services over the infrastructure the process provides once: TelegramApi,
  * KeyValueStore, SqlClient, AppConfig and VerificationLog. The bot's features and the panel use the same layer.
  */
-export const EngineLive = Layer.mergeAll(Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default).pipe(
+export const EngineLive = Layer.mergeAll(Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default).pipe(
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default)),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default)),
   Layer.provideMerge(CachesLive),

@@ -1,6 +1,6 @@
-import { TelegramApi, text, Verification } from "@nezuko/core"
-import { parseCallbackData } from "@nezuko/domain"
-import { Effect } from "effect"
+import { ChatAdmins, ChatSettings, TelegramApi, text, Verification } from "@nezuko/core"
+import { type ChatId, parseCallbackData } from "@nezuko/domain"
+import { Effect, Option } from "effect"
 import { Composer } from "grammy"
 import type { Feature } from "../runtime/Feature.js"
 import { BotIdentity } from "../BotIdentity.js"
@@ -22,6 +22,25 @@ export const callbacksFeature: Feature<EngineFeatureServices> = (run) => {
           return yield* verification.onVerifyButton(input, data.userId)
         case "VerifyPresser":
           return yield* verification.onVerifyPresser(input)
+        case "SettingsKey":
+        case "SettingsClose": {
+          const admins = yield* ChatAdmins
+          if (input.chatId === null || input.messageId === null) return yield* verification.answer(input.queryId, text("button.expired"))
+          if (!(yield* admins.isAuthorized(input.chatId, input.from.id))) return yield* verification.answer(input.queryId, text("admin.only_alert"), true)
+          const telegram = yield* TelegramApi
+          if (data._tag === "SettingsClose") {
+            yield* verification.answer(input.queryId, "")
+            return yield* Effect.ignore(telegram.deleteMessage({ chat_id: input.chatId, message_id: input.messageId }, { priority: 2, kind: "delete" }))
+          }
+          const view = yield* Effect.flatMap(ChatSettings, (s) => s.cycle(input.chatId as ChatId, data.key, input.from.id))
+          yield* verification.answer(input.queryId, "")
+          if (Option.isNone(view)) return
+          // Edited in place, always resending the keyboard (BOT-18).
+          return yield* Effect.ignore(telegram.editMessageText({
+            chat_id: input.chatId, message_id: input.messageId, text: view.value.text, parse_mode: "HTML",
+            reply_markup: { inline_keyboard: view.value.keyboard }
+          }, { priority: 2, kind: "send" }))
+        }
         case "MenuPage": {
           // BOT-9: answered without text, the message edited in place.
           const telegram = yield* TelegramApi

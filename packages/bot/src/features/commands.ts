@@ -1,4 +1,4 @@
-import { Enforcement, GroupProtection, KeyValueStore, type MessageInput, ProtectRefused, TelegramApi, text } from "@nezuko/core"
+import { ChatAdmins, ChatSettings, Enforcement, GroupProtection, KeyValueStore, type MessageInput, ProtectRefused, TelegramApi, text } from "@nezuko/core"
 import { RestrictionRepo } from "@nezuko/db"
 import { Duration, Effect, Option } from "effect"
 import type { Message } from "grammy/types"
@@ -32,6 +32,7 @@ export const runCommand = (input: MessageInput, message: Message, command: { rea
     }
     if (!adminCommands.has(command.name)) return yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
     const protection = yield* GroupProtection
+    if (command.name === "settings") return yield* settingsCommand(input, command.name)
     const work = command.name === "protect"
       ? protection.protect(chat, input.from.id, command.args)
       : command.name === "unprotect"
@@ -46,6 +47,19 @@ export const runCommand = (input: MessageInput, message: Message, command: { rea
     const html = failure instanceof ProtectRefused ? failure.reply : "Telegram did not answer in time; please try again in a minute."
     yield* Effect.logInfo(`/${command.name} refused: ${failure._tag}`)
     yield* Effect.ignore(reply(input.groupId, html, input.threadId))
+  })
+
+/** /settings posts the keyboard of BOT-18 (admins only, like every admin command). */
+const settingsCommand = (input: MessageInput, name: string) =>
+  Effect.gen(function* () {
+    const admins = yield* ChatAdmins
+    if (!(yield* admins.isAuthorized(input.groupId, input.from.id))) return yield* notAdmin(input, name)
+    const view = yield* Effect.flatMap(ChatSettings, (s) => s.view(input.groupId))
+    const telegram = yield* TelegramApi
+    yield* Effect.ignore(telegram.sendMessage({
+      chat_id: input.groupId, text: view.text, parse_mode: "HTML", reply_markup: { inline_keyboard: view.keyboard },
+      ...(input.threadId === null ? {} : { message_thread_id: input.threadId })
+    }, { priority: 2, kind: "send" }))
   })
 
 const notAdmin = (input: MessageInput, name: string) =>

@@ -1,4 +1,4 @@
-import type { ChannelEvents, Enforcement, GroupProtection, KeyValueStore, MemberChanges, TelegramApi, Verification } from "@nezuko/core"
+import type { ChannelEvents, ChatAdmins, ChatSettings, Enforcement, GroupProtection, KeyValueStore, MemberChanges, TelegramApi, Verification } from "@nezuko/core"
 import type { RestrictionRepo } from "@nezuko/db"
 import type { BotIdentity } from "../BotIdentity.js"
 
@@ -12,4 +12,6 @@ export type EngineFeatureServices =
   | GroupProtection
   | RestrictionRepo
   | MemberChanges
+  | ChatSettings
+  | ChatAdmins
   | BotIdentity
