@@ -52,3 +52,12 @@ export const waitUntil = (predicate: () => boolean, timeout: Duration.DurationIn
     Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("waitUntil timed out") }),
     Effect.orDie
   )
+
+/** Re-runs `check` every 100 ms until `ok` holds (dies after `timeout`). */
+export const eventually = <A, E, R>(check: Effect.Effect<A, E, R>, ok: (a: A) => boolean, timeout: Duration.DurationInput = "15 seconds") =>
+  check.pipe(
+    Effect.filterOrFail(ok, () => "not yet" as const),
+    Effect.retry(Schedule.spaced("100 millis")),
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("eventually timed out") }),
+    Effect.orDie
+  )

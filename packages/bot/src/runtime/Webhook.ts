@@ -1,0 +1,113 @@
+import { createHash, timingSafeEqual } from "node:crypto"
+import { createServer } from "node:http"
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { AppConfig, CircuitBreakers, Health } from "@nezuko/core"
+import { Context, Duration, Effect, Exit, Fiber, FiberSet, Layer, Metric, Option, Redacted, Ref } from "effect"
+import { BotRuntime } from "./BotRuntime.js"
+
+export const maxBodyBytes = 1024 * 1024
+/** OPS-10: answer within 8 s; what is not done by then keeps running in this process's scope. */
+export const handlingBudget = Duration.seconds(8)
+export const secretHeader = "x-telegram-bot-api-secret-token"
+
+export const webhookRejected = Metric.counter("nezuko_webhook_rejected_total", {
+  description: "Webhook requests refused, by reason",
+  incremental: true
+})
+
+/** Where the webhook listener is bound (WEBHOOK_PORT; tests use port 0). */
+export class WebhookServer extends Context.Tag("@nezuko/bot/WebhookServer")<WebhookServer, { readonly port: number }>() {}
+
+const digest = (value: string) => createHash("sha256").update(value).digest()
+
+/** SEC-17: constant time whatever the lengths (both sides are hashed to 32 bytes first). */
+export const secretMatches = (given: string | undefined, expected: string) =>
+  given !== undefined && timingSafeEqual(digest(given), digest(expected)) && given.length === expected.length
+
+const reject = (reason: string, status: number) =>
+  Effect.as(
+    Metric.increment(Metric.tagged(webhookRejected, "reason", reason)),
+    HttpServerResponse.text(status === 503 ? "unavailable\n" : `${reason}\n`, { status, ...(status === 503 ? { headers: { "retry-after": "5" } } : {}) })
+  )
+
+/**
+ * The webhook intake (OPS-10, SEC-17): POST WEBHOOK_PATH only, the secret header compared in constant time
+ * before the body is read (401, counted), bodies up to 1 MB, 200 once the update is handled or after the 8 s
+ * budget, 503 while shutting down or while the database breaker is open (LIM-13: Telegram redelivers). An
+ * update whose handling was interrupted gets 503 too, so it is delivered again (OPS-8).
+ */
+export const WebhookLive = Layer.scoped(
+  WebhookServer,
+  Effect.gen(function* () {
+    const { processUpdate } = yield* BotRuntime
+    const config = yield* AppConfig
+    const health = yield* Health
+    const breakers = yield* CircuitBreakers
+    const secret = yield* Option.match(config.webhookSecret, {
+      onNone: () => Effect.dieMessage("WEBHOOK_SECRET is required in webhook mode"),
+      onSome: (s) => Effect.succeed(Redacted.value(s))
+    })
+    yield* health.starting("intake")
+    yield* health.setMode("webhook")
+
+    const accepting = yield* Ref.make(true)
+    const server = yield* NodeHttpServer.make(() => createServer(), {
+      port: config.webhookPort,
+      host: config.environment === "production" ? "0.0.0.0" : "127.0.0.1"
+    })
+    // Created after the server, so it is closed before it: updates past their budget finish first.
+    const handling = yield* FiberSet.make<unknown, never>()
+
+    const handle = (body: unknown) =>
+      Effect.gen(function* () {
+        const fiber = yield* FiberSet.run(handling, processUpdate(body))
+        const exit = yield* Fiber.await(fiber).pipe(Effect.timeout(handlingBudget), Effect.option)
+        if (Option.isNone(exit)) {
+          yield* Effect.logWarning("update still running after 8 s; answering the webhook, the work continues").pipe(
+            Effect.annotateLogs("event", "webhook.budget_exceeded")
+          )
+          return HttpServerResponse.empty({ status: 200 })
+        }
+        return Exit.isSuccess(exit.value) ? HttpServerResponse.empty({ status: 200 }) : yield* reject("interrupted", 503)
+      })
+
+    const app = Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const path = new URL(request.url, "http://webhook").pathname
+      if (path !== config.webhookPath) return HttpServerResponse.text("not found\n", { status: 404 })
+      if (request.method !== "POST") return HttpServerResponse.text("method not allowed\n", { status: 405, headers: { allow: "POST" } })
+      if (!(yield* Ref.get(accepting))) return yield* reject("shutting_down", 503)
+      if (!secretMatches(request.headers[secretHeader], secret)) {
+        yield* Effect.logWarning("webhook request with a wrong or missing secret token").pipe(Effect.annotateLogs("event", "webhook.unauthorized"))
+        return yield* reject("unauthorized", 401)
+      }
+      if ((yield* breakers.state("postgres"))._tag === "open") return yield* reject("database_unavailable", 503)
+      const declared = Number(request.headers["content-length"] ?? "0")
+      if (declared > maxBodyBytes) return yield* reject("too_large", 413)
+      const text = yield* request.text.pipe(HttpServerRequest.withMaxBodySize(Option.some(maxBodyBytes)), Effect.either)
+      if (text._tag === "Left") return yield* reject("too_large", 413)
+      const body = yield* Effect.try(() => JSON.parse(text.right) as unknown).pipe(Effect.option)
+      // A body that is not JSON can never be handled: acknowledge it (processUpdate logs malformed updates).
+      return yield* handle(Option.getOrElse(body, () => ({ malformed: text.right.slice(0, 200) })))
+    }).pipe(Effect.catchAllCause((cause) => Effect.as(Effect.logError("webhook request failed", cause), HttpServerResponse.empty({ status: 500 }))))
+
+    yield* server.serve(app)
+    const port = server.address._tag === "TcpAddress" ? server.address.port : config.webhookPort
+    yield* health.setInfo("intake", { mode: "webhook", port, path: config.webhookPath })
+    yield* health.ready("intake")
+    yield* Effect.logInfo(`webhook listening on port ${port} at ${config.webhookPath}`)
+
+    const grace = Duration.max(Duration.subtract(config.shutdownGrace, Duration.seconds(2)), Duration.seconds(1))
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        yield* Ref.set(accepting, false)
+        // Finalizers are uninterruptible; the wait inside must not be, or its timeout could never fire.
+        const drained = yield* Effect.interruptible(FiberSet.awaitEmpty(handling)).pipe(Effect.timeout(grace), Effect.option)
+        if (Option.isNone(drained)) {
+          yield* Effect.logWarning("webhook updates still running at shutdown; they are interrupted and will be redelivered")
+        }
+      }))
+    return { port }
+  })
+)
