@@ -29,6 +29,13 @@ export interface NewJob {
   readonly maxAttempts?: number
 }
 
+/** Criteria for `cancelWhere`; `payload` matches by JSON containment (`@>`). */
+export interface JobSelector {
+  readonly kind?: string
+  readonly dedupeKeyPrefix?: string
+  readonly payload?: Readonly<Record<string, unknown>>
+}
+
 /** A job is held for this long by the worker that claimed it; an expired lease makes it claimable again. */
 export const defaultLease = Duration.seconds(60)
 
@@ -129,6 +136,36 @@ export class JobQueue extends Effect.Service<JobQueue>()("@nezuko/db/JobQueue", 
             WHERE dedupe_key = ${dedupeKey} AND state IN ('queued', 'running') RETURNING id`,
           (rows) => rows.length
         )),
+      /**
+       * Cancels queued and running jobs matching every given criterion (e.g. a group's pending timeouts:
+       * `{ kind: "timeout", payload: { group_id } }`); with no criterion nothing is cancelled.
+       */
+      cancelWhere: (selector: JobSelector) =>
+        selector.kind === undefined && selector.dedupeKeyPrefix === undefined && selector.payload === undefined
+          ? Effect.succeed(0)
+          : dbCall(Effect.map(
+            sql<{ id: number }>`
+              UPDATE scheduled_jobs SET state = 'cancelled', locked_by = NULL, locked_until = NULL, updated_at = now()
+              WHERE state IN ('queued', 'running')
+                AND (${selector.kind ?? null}::text IS NULL OR kind = ${selector.kind ?? null})
+                AND (${selector.dedupeKeyPrefix ?? null}::text IS NULL
+                     OR left(dedupe_key, length(${selector.dedupeKeyPrefix ?? ""})) = ${selector.dedupeKeyPrefix ?? ""})
+                AND (${selector.payload === undefined ? null : JSON.stringify(selector.payload)}::jsonb IS NULL
+                     OR payload @> ${selector.payload === undefined ? null : JSON.stringify(selector.payload)}::jsonb)
+              RETURNING id`,
+            (rows) => rows.length
+          )),
+      /** Keeps a long job's lease (a worker extends it while the job runs). */
+      extendLease: (worker: string, ids: ReadonlyArray<number>, lease: Duration.DurationInput = defaultLease) =>
+        ids.length === 0
+          ? Effect.void
+          : dbCall(sql`
+            UPDATE scheduled_jobs SET locked_until = now() + make_interval(secs => ${seconds(lease)}), updated_at = now()
+            WHERE id IN ${sql.in(ids)} AND locked_by = ${worker} AND state = 'running'`.pipe(Effect.asVoid)),
+      /** Queued jobs already due, per kind (the `nezuko_jobs_due` gauge, OPS-5). */
+      dueCounts: dbCall(sql<{ kind: string; count: number }>`
+        SELECT kind, count(*)::int AS count FROM scheduled_jobs
+        WHERE state = 'queued' AND run_at <= now() GROUP BY kind`),
       /** Shutdown (OPS-8): hand this worker's leases back at once instead of waiting for them to expire. */
       release: (worker: string) =>
         dbCall(sql`
