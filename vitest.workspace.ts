@@ -14,5 +14,16 @@ export default [
       hookTimeout: 60_000
     }
   },
+  {
+    // The panel in a real process and Debian's Chromium (STACK.md §13); screenshots land in screenshots/.
+    test: {
+      name: "integration:browser",
+      include: ["remix-app/test/browser/**/*.test.ts"],
+      environment: "node",
+      setupFiles: ["./vitest.setup.ts"],
+      testTimeout: 120_000,
+      hookTimeout: 120_000
+    }
+  },
   "infra"
 ] satisfies Array<TestProjectConfiguration>

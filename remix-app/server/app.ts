@@ -34,6 +34,12 @@ export const createPanelApp = async (runtime: PanelRuntime, options: { readonly 
       appType: "custom",
       server: { middlewareMode: true, hmr: { server } }
     })
+    // Remix's plugin starts a second Vite server (its child compiler) that exits the process on SIGTERM, and
+    // when stdin ends. The panel shuts down in its own order (server.ts), so those listeners are removed.
+    for (const listener of process.listeners("SIGTERM")) if (listener.name === "parentSigtermCallback") process.off("SIGTERM", listener)
+    for (const listener of process.stdin.listeners("end")) {
+      if (typeof listener === "function" && listener.name === "parentSigtermCallback") process.stdin.off("end", listener as () => void)
+    }
     const dev = vite
     build = () => dev.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
   }
@@ -49,13 +55,14 @@ export const createPanelApp = async (runtime: PanelRuntime, options: { readonly 
   return {
     handler,
     server,
+    // Vite first: its HMR WebSockets live on this server and would keep server.close() waiting forever.
     close: async () => {
+      await vite?.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeIdleConnections()
-        setTimeout(() => server.closeAllConnections(), 2_000).unref()
+        setTimeout(() => server.closeAllConnections(), 1_000).unref()
       })
-      await vite?.close()
     }
   }
 }

@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
+
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+export interface DemoProcess {
+  readonly child: ChildProcess
+  readonly panelUrl: string
+  readonly healthUrl: string
+  readonly dataDir: string
+  readonly output: () => string
+  readonly credentials: { readonly email: string; readonly password: string }
+  /** Milliseconds from spawn to /readyz answering 200. */
+  readonly readyAfterMs: number
+  stop(): Promise<number | null>
+}
+
+/** `pnpm start` with no configuration at all (OPS-13), on free ports and a fresh DATA_DIR. */
+export const startDemo = async (): Promise<DemoProcess> => {
+  const [panelPort, healthPort, sandboxPort] = [await freePort(), await freePort(), await freePort()]
+  const dataDir = mkdtempSync(join(tmpdir(), "nezuko-demo-"))
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NODE_ENV: "development" as const }
+  const started = Date.now()
+  const child = spawn(process.execPath, [join(repoRoot, "node_modules/tsx/dist/cli.mjs"), "remix-app/server.ts"], {
+    cwd: repoRoot,
+    env: { ...env, DATA_DIR: dataDir, PANEL_PORT: String(panelPort), HEALTH_PORT: String(healthPort), SANDBOX_PORT: String(sandboxPort), LOG_FORMAT: "json" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  const healthUrl = `http://127.0.0.1:${healthPort}`
+  const panelUrl = `http://localhost:${panelPort}`
+  let readyAfterMs = -1
+  while (Date.now() - started < 60_000 && child.exitCode === null) {
+    const ok = await fetch(`${healthUrl}/readyz`).then((r) => r.status === 200).catch(() => false)
+    if (ok && /Password:\s+\S+/.test(output)) {
+      readyAfterMs = Date.now() - started
+      break
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  if (readyAfterMs < 0) {
+    child.kill("SIGKILL")
+    throw new Error(`the demo did not become ready:\n${output}`)
+  }
+  const email = /Demo Owner:\s+(\S+)/.exec(output)?.[1] ?? ""
+  const password = /Password:\s+(\S+)/.exec(output)?.[1] ?? ""
+  return {
+    child, panelUrl, healthUrl, dataDir, readyAfterMs, credentials: { email, password },
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode)
+        child.once("exit", (code) => resolve(code))
+        child.kill("SIGTERM")
+      })
+  }
+}
