@@ -28,12 +28,18 @@ export const waitSeconds = Metric.histogram("nezuko_ratelimit_wait_seconds", wai
 export const droppedTotal = Metric.counter("nezuko_ratelimit_dropped_total", { description: "P2 calls shed or expired", incremental: true })
 export const emergencyGauge = Metric.gauge("nezuko_ratelimit_emergency", { description: "1 while emergency mode (LIM-10) is on" })
 
+/** A granted permit: settle it when the request has been answered (RateLimiterStore.settle). */
+export interface Grant {
+  readonly id: string
+  readonly checks: ReadonlyArray<WindowCheck>
+}
+
 interface Ticket {
   readonly seq: number
   readonly priority: Priority
   readonly enqueuedAt: number
   readonly chat: string | undefined
-  readonly granted: Deferred.Deferred<void>
+  readonly granted: Deferred.Deferred<Grant>
   cancelled: boolean
 }
 
@@ -129,7 +135,8 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
         for (const ticket of ordered(budget, now, emergency)) {
           const blockedUntil = ticket.chat === undefined ? undefined : chatBlocked.get(ticket.chat)
           if (blockedUntil !== undefined) continue
-          const result: AcquireResult = yield* store.tryAcquire(budget, checksFor(budget, ticket.chat, emergency)).pipe(
+          const checks = checksFor(budget, ticket.chat, emergency)
+          const result: AcquireResult = yield* store.tryAcquire(budget, checks).pipe(
             Effect.catchTag("RedisError", (e) =>
               Effect.as(Effect.logWarning("rate limiter store failed", e), { _tag: "Wait", waitMs: 250, scope: "budget" } as const))
           )
@@ -137,7 +144,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
             remove(budget, ticket)
             dispatched = true
             yield* Metric.update(Metric.tagged(waitSeconds, "priority", `P${ticket.priority}`), (now - ticket.enqueuedAt) / 1000)
-            yield* Deferred.succeed(ticket.granted, undefined)
+            yield* Deferred.succeed(ticket.granted, { id: result.id, checks })
             continue
           }
           wakeAt = Math.min(wakeAt, now + result.waitMs)
@@ -159,8 +166,8 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
     yield* Effect.forkScoped(Effect.forever(dispatch("message")))
     yield* Effect.forkScoped(Effect.forever(dispatch("api")))
 
-    const acquire = Effect.fnUntraced(function* (permit: Permit) {
-      if (permit.budget === "none") return
+    const acquire = Effect.fnUntraced(function* (permit: Permit): Effect.fn.Return<Grant | undefined, RateLimitDropped> {
+      if (permit.budget === "none") return undefined
       const budget = permit.budget
       const now = yield* Clock.currentTimeMillis
       if (permit.priority === 2 && totalDepth() >= limits.shedDepth) {
@@ -174,7 +181,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
         priority: permit.priority,
         enqueuedAt: now,
         chat,
-        granted: yield* Deferred.make<void>(),
+        granted: yield* Deferred.make<Grant>(),
         cancelled: false
       }
       queues[budget][permit.priority].push(ticket)
@@ -227,6 +234,13 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
       backend: store.backend
     }))
 
-    return { acquire, rateLimited, status } as const
+    /** Waits for a permit, runs `effect` (one request), then keeps the grant in the windows until it answered. */
+    const withPermit = <A, E, R>(permit: Permit, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RateLimitDropped, R> =>
+      Effect.flatMap(acquire(permit), (grant) =>
+        grant === undefined
+          ? effect
+          : Effect.ensuring(effect, Effect.ignore(store.settle(grant.checks, grant.id))))
+
+    return { acquire, withPermit, rateLimited, status } as const
   })
 }) {}

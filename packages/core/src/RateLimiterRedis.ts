@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import { RedisClient } from "./Redis.js"
-import { type AcquireResult, granted, pauseKey, RateLimiterStore, type RateLimiterStoreShape } from "./RateLimiterStore.js"
+import { type AcquireResult, pauseKey, RateLimiterStore, type RateLimiterStoreShape } from "./RateLimiterStore.js"
 
 /*
  * Why not @effect/experimental's RateLimiter Redis store (0.61.1): it offers a fixed window, which lets 2 × limit
@@ -53,6 +53,16 @@ end
 return {0, 0}
 `
 
+// KEYS = window keys, ARGV[1] = member, ARGV[2..] = each key's window ms. Only grants still in the log move.
+const settleScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  if redis.call('ZADD', KEYS[i], 'XX', 'CH', now, ARGV[1]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[i + 1]) end
+end
+return 0
+`
+
 // KEYS[1] = pause key, ARGV[1] = pause ms. Extends, never shortens.
 const pauseScript = `
 local t = redis.call('TIME')
@@ -73,7 +83,8 @@ export const makeRedisLimiterStore = (redis: RedisClient["Type"], prefix: string
       Effect.suspend(() => {
         const keys: Array<string> = [prefix + pauseKey(budget)]
         const index = new Map<string, number>()
-        const args: Array<string | number> = [`${instanceId}:${++sequence}`]
+        const id = `${instanceId}:${++sequence}`
+        const args: Array<string | number> = [id]
         for (const c of checks) {
           let i = index.get(c.key)
           if (i === undefined) {
@@ -89,10 +100,15 @@ export const makeRedisLimiterStore = (redis: RedisClient["Type"], prefix: string
             const [code, wait] = Array.isArray(reply) ? reply.map(Number) : [0, 0]
             return code === 1 || code === 2 || code === 3
               ? { _tag: "Wait", waitMs: Math.max(1, wait ?? 1), scope: scopes[code] }
-              : granted
+              : { _tag: "Granted", id }
           }
         )
       }),
+    settle: (checks, id) => {
+      const windows = new Map<string, number>()
+      for (const c of checks) windows.set(prefix + c.key, Math.max(windows.get(prefix + c.key) ?? 0, Math.round(c.windowMs)))
+      return Effect.asVoid(redis.use((client) => client.eval(settleScript, windows.size, ...windows.keys(), id, ...windows.values())))
+    },
     pause: (budget, durationMs) =>
       Effect.asVoid(redis.use((client) => client.eval(pauseScript, 1, prefix + pauseKey(budget), Math.max(1, Math.round(durationMs)))))
   }

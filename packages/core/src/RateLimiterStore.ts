@@ -14,10 +14,8 @@ export interface WindowCheck {
 }
 
 export type AcquireResult =
-  | { readonly _tag: "Granted" }
+  | { readonly _tag: "Granted"; readonly id: string }
   | { readonly _tag: "Wait"; readonly waitMs: number; readonly scope: "pause" | "budget" | "chat" }
-
-export const granted: AcquireResult = { _tag: "Granted" }
 
 /**
  * Storage of the sliding-window logs and 429 pauses (LIM-11). `tryAcquire` is atomic: either every window of
@@ -27,6 +25,12 @@ export const granted: AcquireResult = { _tag: "Granted" }
 export interface RateLimiterStoreShape {
   readonly backend: "redis" | "memory"
   readonly tryAcquire: (budget: Budget, checks: ReadonlyArray<WindowCheck>) => Effect.Effect<AcquireResult, RedisError>
+  /**
+   * Moves a grant's timestamp to now, once its request has been answered. Telegram counts a message when it
+   * arrives, somewhere between our grant and the answer; keeping the grant in the window until `answer + window`
+   * means network delays can never squeeze more than the limit into one of Telegram's windows.
+   */
+  readonly settle: (checks: ReadonlyArray<WindowCheck>, id: string) => Effect.Effect<void, RedisError>
   /** Pauses the whole budget (LIM-5); a shorter pause never shortens a longer one. */
   readonly pause: (budget: Budget, durationMs: number) => Effect.Effect<void, RedisError>
 }
@@ -38,8 +42,14 @@ export class RateLimiterStore extends Context.Tag("@nezuko/core/RateLimiterStore
 
 export const pauseKey = (budget: Budget) => `rl:pause:${budget}`
 
+interface Grant {
+  at: number
+  readonly id: string
+}
+
 export const makeMemoryLimiterStore = (): RateLimiterStoreShape => {
-  const logs = new Map<string, Array<number>>()
+  const logs = new Map<string, Array<Grant>>()
+  let sequence = 0
   const pauses = new Map<Budget, number>()
   // The same algorithm as the Redis script (RateLimiterRedis.ts), over arrays of grant times.
   const decide = (budget: Budget, checks: ReadonlyArray<WindowCheck>, now: number): AcquireResult => {
@@ -50,7 +60,7 @@ export const makeMemoryLimiterStore = (): RateLimiterStoreShape => {
     for (const [key, windowMs] of horizon) {
       const log = logs.get(key)
       if (log !== undefined) {
-        const kept = log.filter((t) => t > now - windowMs)
+        const kept = log.filter((g) => g.at > now - windowMs)
         if (kept.length === 0) logs.delete(key)
         else logs.set(key, kept)
       }
@@ -58,10 +68,10 @@ export const makeMemoryLimiterStore = (): RateLimiterStoreShape => {
     let wait = 0
     let scope: "budget" | "chat" = "budget"
     for (const c of checks) {
-      const inWindow = (logs.get(c.key) ?? []).filter((t) => t > now - c.windowMs)
+      const inWindow = (logs.get(c.key) ?? []).filter((g) => g.at > now - c.windowMs)
       if (inWindow.length >= c.limit) {
         // The grant that must leave the window before one more fits.
-        const blocker = inWindow[inWindow.length - c.limit] ?? now
+        const blocker = inWindow[inWindow.length - c.limit]?.at ?? now
         const d = Math.max(1, blocker + c.windowMs - now)
         if (d > wait) {
           wait = d
@@ -70,16 +80,26 @@ export const makeMemoryLimiterStore = (): RateLimiterStoreShape => {
       }
     }
     if (wait > 0) return { _tag: "Wait", waitMs: wait, scope }
+    const id = String(++sequence)
     for (const key of horizon.keys()) {
       const log = logs.get(key)
-      if (log === undefined) logs.set(key, [now])
-      else log.push(now)
+      if (log === undefined) logs.set(key, [{ at: now, id }])
+      else log.push({ at: now, id })
     }
-    return granted
+    return { _tag: "Granted", id }
   }
   return {
     backend: "memory",
     tryAcquire: (budget, checks) => Effect.map(Clock.currentTimeMillis, (now) => decide(budget, checks, now)),
+    settle: (checks, id) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        for (const key of new Set(checks.map((c) => c.key))) {
+          const log = logs.get(key)
+          const i = log?.findIndex((g) => g.id === id) ?? -1
+          // Re-appended, so each log stays ordered by time.
+          if (log !== undefined && i >= 0) log.push({ at: now, id: log.splice(i, 1)[0]?.id ?? id })
+        }
+      }),
     pause: (budget, durationMs) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         pauses.set(budget, Math.max(pauses.get(budget) ?? 0, now + durationMs))

@@ -86,6 +86,7 @@ export const layerResilientLimiterStore = (
                 budget,
                 s.backend === "redis" || replicas <= 1 ? checks : checks.map((c) => ({ ...c, limit: Math.max(1, Math.floor(c.limit / replicas)) }))
               ))),
+        settle: (checks, id) => via.run((s) => s.settle(checks, id)),
         pause: (budget, durationMs) => via.run((s) => s.pause(budget, durationMs))
       }
       return store

@@ -111,8 +111,8 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
       const chatId = Predicate.hasProperty(payload, "chat_id") && (typeof payload.chat_id === "number" || typeof payload.chat_id === "string")
         ? payload.chat_id
         : undefined
-      const attempt = limiter.acquire({ budget, priority: options.priority ?? preset.priority, chatId: budget === "message" ? chatId : undefined }).pipe(
-        Effect.zipRight(breakers.protect("telegram", request(method, payload), (e) => e._tag === "TelegramTransient")),
+      const permit = { budget, priority: options.priority ?? preset.priority, chatId: budget === "message" ? chatId : undefined }
+      const attempt = limiter.withPermit(permit, breakers.protect("telegram", request(method, payload), (e) => e._tag === "TelegramTransient")).pipe(
         Effect.tapError((e) =>
           e._tag === "TelegramRateLimited"
             ? Effect.zipRight(

@@ -184,6 +184,17 @@ describe("RateLimiter behaviour", () => {
       yield* Fiber.join(p0)
     }).pipe(Effect.provide(LimiterTest())))
 
+  it.effect("a grant stays in its windows until its request has been answered", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimiter
+      yield* Effect.fork(limiter.withPermit({ budget: "message", priority: 1, chatId: 9 }, Effect.sleep("500 millis")))
+      yield* TestClock.adjust("1 millis")
+      const next = yield* Effect.fork(Effect.zipRight(limiter.acquire({ budget: "message", priority: 1, chatId: 9 }), Clock.currentTimeMillis))
+      yield* TestClock.adjust("2 seconds")
+      // A private chat allows one per second, counted from the answer (500 ms), not from the grant (0).
+      expect(yield* Fiber.join(next)).toBe(1_500)
+    }).pipe(Effect.provide(LimiterTest())))
+
   it.effect("a 429 pauses the whole budget for retry_after", () =>
     Effect.gen(function* () {
       const limiter = yield* RateLimiter
