@@ -1,5 +1,5 @@
 import { type ChannelId, type ChatId, type DecisionKind, type Trigger, type UserId, VerificationDecision } from "@nezuko/domain"
-import { Clock, Effect, HashMap, Option } from "effect"
+import { Clock, Effect, HashMap, Metric, MetricBoundaries, Option } from "effect"
 import { AppConfig } from "./AppConfig.js"
 import { VerificationLog } from "./VerificationLog.js"
 
@@ -17,6 +17,12 @@ export interface DecisionFields {
   readonly errorCode?: string | null
 }
 
+export const decisionLatency = Metric.histogram(
+  "nezuko_decision_latency_seconds",
+  MetricBoundaries.fromIterable([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
+  "From an update reaching the engine to its decision"
+)
+
 /** Writes one decision with the update's correlation id and this replica's id (BOT-51). */
 export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisions", {
   effect: Effect.gen(function* () {
@@ -26,6 +32,9 @@ export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisio
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const annotations = yield* Effect.logAnnotations
+        if (fields.startedAt !== undefined) {
+          yield* Metric.update(Metric.tagged(decisionLatency, "cached", String(fields.cached === true)), Math.max(0, now - fields.startedAt) / 1000)
+        }
         const correlation = Option.getOrNull(Option.map(HashMap.get(annotations, "correlation_id"), String))
         yield* log.record(new VerificationDecision({
           at: new Date(now),

@@ -42,9 +42,8 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       }).pipe(Effect.ignore)
 
     /** Rows 7 and 8 of BOT-23, then the membership decision (BOT-24). */
-    const evaluate = (g: GroupSnapshot, user: Sender, trigger: "message" | "join") =>
+    const evaluate = (g: GroupSnapshot, user: Sender, trigger: "message" | "join", startedAt: number) =>
       Effect.gen(function* () {
-        const startedAt = yield* Clock.currentTimeMillis
         if (yield* admins.isAdmin(g.chatId, user.id).pipe(Effect.orElseSucceed(() => false))) {
           return { _tag: "Exempt", reason: "admin", startedAt } as const
         }
@@ -75,6 +74,8 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       })
 
     const onMessage = Effect.fn("Enforcement.onMessage")(function* (m: MessageInput) {
+      // Latency is measured from the moment the update reaches the engine (OPS-5 decision latency).
+      const startedAt = yield* Clock.currentTimeMillis
       const snapshot = yield* directory.get(m.groupId)
       if (Option.isNone(snapshot)) return
       const g = snapshot.value
@@ -82,10 +83,10 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       if (!directory.isEnforced(g)) return
       const cls = classifySender(m, g)
       if (cls._tag === "Exempt") {
-        return yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "exempt", reason: cls.reason })
+        return yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "exempt", reason: cls.reason, startedAt })
       }
       if (cls._tag === "ChannelIdentity") return yield* channelIdentity(m, g, cls.senderChatId)
-      const outcome = yield* evaluate(g, m.from, "message")
+      const outcome = yield* evaluate(g, m.from, "message", startedAt)
       const base = { groupId: g.chatId, userId: m.from.id, trigger: "message" as const, startedAt: outcome.startedAt }
       if (outcome._tag === "Exempt") return yield* decisions.record({ ...base, decision: "exempt", reason: outcome.reason })
       const request = {
@@ -123,7 +124,7 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
         (yield* admins.isAdmin(g.chatId, j.inviterId as UserId).pipe(Effect.orElseSucceed(() => false)))) {
         return yield* decisions.record({ ...base, decision: "exempt", reason: "admin_added" })
       }
-      const outcome = yield* evaluate(g, j.user, "join")
+      const outcome = yield* evaluate(g, j.user, "join", startedAt)
       if (outcome._tag === "Exempt") return yield* decisions.record({ ...base, decision: "exempt", reason: outcome.reason })
       if (outcome._tag !== "Checked") return
       const { checks, decision } = outcome
