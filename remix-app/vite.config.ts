@@ -10,6 +10,10 @@ declare module "@remix-run/node" {
 
 export default defineConfig({
   resolve: { alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) } },
+  // The workspace packages stay outside the server bundle: server.ts runs under tsx, which loads them from
+  // source, so the bundle shares one copy of core with server.ts, and native modules (argon2) and PGlite's
+  // wasm are never bundled.
+  build: { rollupOptions: { external: (id) => id.startsWith("@nezuko/") } },
   plugins: [remix({
     future: {
       v3_fetcherPersist: true,
