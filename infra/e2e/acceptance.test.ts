@@ -327,4 +327,19 @@ describe("the bot against the sandbox (SPEC section 10)", () => {
     const off = h.driver.pressButton(carol, G, messageId, { data: "nz:s:dry_run" })
     await h.driver.waitForAnswer(off)
   })
+
+  it("BOT-6: an anonymous admin's command waits for an authorized admin to confirm it", async () => {
+    const carol = DEMO.users.carol.id
+    const mark = h.driver.mark()
+    h.driver.postAsAnonymousAdmin(carol, G, "/status")
+    const ask = await h.driver.waitForBotMessage(G, { after: mark })
+    expect(String(ask.params.text)).toContain("Anonymous admin: tap to confirm /status")
+    const askId = (ask.result as { message_id: number }).message_id
+    const denied = h.driver.pressButton(alice.id, G, askId, { text: "✅ Confirm" })
+    expect(await h.driver.waitForAnswer(denied)).toMatchObject({ text: "Only admins can confirm this", showAlert: true })
+    const confirmMark = h.driver.mark()
+    h.driver.pressButton(carol, G, askId, { text: "✅ Confirm" })
+    const status = await h.driver.waitForBotMessage(G, { after: confirmMark })
+    expect(String(status.params.text)).toContain("protection on")
+  })
 })

@@ -4,6 +4,7 @@ import { Effect, Option } from "effect"
 import { Composer } from "grammy"
 import type { Feature } from "../runtime/Feature.js"
 import { BotIdentity } from "../BotIdentity.js"
+import { confirmAnonymousAdmin } from "./anonymousAdmin.js"
 import { callbackInput } from "./decode.js"
 import { menuPage } from "./privateChat.js"
 import type { EngineFeatureServices } from "./services.js"
@@ -22,6 +23,8 @@ export const callbacksFeature: Feature<EngineFeatureServices> = (run) => {
           return yield* verification.onVerifyButton(input, data.userId)
         case "VerifyPresser":
           return yield* verification.onVerifyPresser(input)
+        case "AnonymousConfirm":
+          return yield* confirmAnonymousAdmin(input, data.token)
         case "SettingsKey":
         case "SettingsClose": {
           const admins = yield* ChatAdmins

@@ -1,10 +1,11 @@
-import { ChatAdmins, ChatSettings, Enforcement, GroupProtection, KeyValueStore, type MessageInput, ProtectRefused, TelegramApi, text } from "@nezuko/core"
+import { ChatAdmins, ChatSettings, type CommandChat, Enforcement, GroupProtection, KeyValueStore, type MessageInput, ProtectRefused, TelegramApi, text } from "@nezuko/core"
+import { ChatId } from "@nezuko/domain"
 import { RestrictionRepo } from "@nezuko/db"
 import { Duration, Effect, Option } from "effect"
 import type { Message } from "grammy/types"
 import { BotIdentity } from "../BotIdentity.js"
 
-const adminCommands = new Set(["protect", "unprotect", "status", "settings", "whitelist", "release"])
+export const adminCommands = new Set(["protect", "unprotect", "status", "settings", "whitelist", "release"])
 
 const reply = (chatId: number, html: string, threadId: number | null) =>
   Effect.flatMap(TelegramApi, (t) => t.sendMessage({
@@ -16,9 +17,20 @@ const reply = (chatId: number, html: string, threadId: number | null) =>
  * Commands in groups (BOT-5 to BOT-17). An admin command from someone who may not run it goes through
  * enforcement like any message; if they may speak, it is deleted with one short reply per 5 minutes (BOT-7).
  */
-export const runCommand = (input: MessageInput, message: Message, command: { readonly name: string; readonly args: ReadonlyArray<string> }) =>
+export interface Command {
+  readonly name: string
+  readonly args: ReadonlyArray<string>
+}
+
+export const commandChat = (message: Message): CommandChat => ({
+  id: ChatId.make(message.chat.id),
+  type: message.chat.type,
+  title: ("title" in message.chat ? message.chat.title : undefined) ?? "",
+  username: "username" in message.chat ? message.chat.username ?? null : null
+})
+
+export const runCommand = (input: MessageInput, chat: CommandChat, command: Command) =>
   Effect.gen(function* () {
-    const chat = { id: input.groupId, type: message.chat.type, title: ("title" in message.chat ? message.chat.title : undefined) ?? "", username: "username" in message.chat ? message.chat.username ?? null : null }
     if (command.name === "help" || command.name === "start") {
       yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
       const me = yield* BotIdentity

@@ -4,7 +4,8 @@ import { Composer } from "grammy"
 import type { Message, User } from "grammy/types"
 import { BotIdentity } from "../BotIdentity.js"
 import type { Feature } from "../runtime/Feature.js"
-import { runCommand } from "./commands.js"
+import { askAnonymousAdmin } from "./anonymousAdmin.js"
+import { adminCommands, commandChat, runCommand } from "./commands.js"
 import { commandOf, joinsFromServiceMessage, messageInput } from "./decode.js"
 import type { EngineFeatureServices } from "./services.js"
 
@@ -28,7 +29,14 @@ export const messagesFeature: Feature<EngineFeatureServices> = (run) => {
       const me = yield* BotIdentity
       const command = commandOf(message, me.username)
       const input = messageInput({ ...message, from }, chatType)
-      if (command !== undefined) return yield* runCommand(input, message, command)
+      if (command !== undefined) {
+        const chat = commandChat(message)
+        // BOT-6: a command sent as the group itself comes from an anonymous admin.
+        if (input.senderChat !== null && input.senderChat.id === input.groupId && adminCommands.has(command.name)) {
+          return yield* askAnonymousAdmin(input, chat, command)
+        }
+        return yield* runCommand(input, chat, command)
+      }
       const enforcement = yield* Enforcement
       yield* enforcement.onMessage(input)
     }).pipe(Effect.catchAllCause((cause) => Effect.logError("message handling failed", cause))))
