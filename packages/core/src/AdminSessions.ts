@@ -132,10 +132,14 @@ export class AdminSessions extends Effect.Service<AdminSessions>()("@nezuko/core
       authenticate,
       /** The family a refresh token belongs to, if it is still usable (CSRF for /auth/refresh and logout). */
       familyOf: (token: string) => Effect.map(refreshTokens.findByHash(sha256(token)), Option.map((row) => row.familyId)),
-      end: Effect.fn("AdminSessions.end")(function* (admin: CurrentAdminShape, familyId: string, client: AuditContext, action = "auth.logout") {
+      /** Ends one sign-in (logout, or revoking a device from the account page). */
+      end: Effect.fn("AdminSessions.end")(function* (familyId: string, client: AuditContext, action = "auth.logout") {
         yield* revokeFamily(familyId, "logout")
-        yield* audit.record(client, { action, resourceType: "refresh_family", resourceId: familyId, oldValue: { admin_id: admin.id } })
+        yield* audit.record(client, { action, resourceType: "refresh_family", resourceId: familyId })
       }),
+      /** Whether `familyId` is one of the admin's live sign-ins (so a user can revoke only their own). */
+      ownsSignIn: (adminId: AdminId, familyId: string) =>
+        Effect.map(refreshTokens.listSignIns(adminId), (list) => list.some((s) => s.familyId === familyId)),
       endAll: Effect.fn("AdminSessions.endAll")(function* (adminId: AdminId, reason: string, client: AuditContext, except: string | null = null) {
         const ended = yield* refreshTokens.revokeAllForUser(adminId, reason, except)
         yield* Effect.forEach(ended, (familyId) => families.invalidate(familyId), { discard: true })
