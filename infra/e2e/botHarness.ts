@@ -1,16 +1,27 @@
 import { BaseLive, CacheLive, DatabaseLive, EngineReposLive } from "@nezuko/core"
-import { BotLive, seedDemoProtection } from "@nezuko/bot"
-import { DEMO, type SandboxDriver, startSandbox } from "@nezuko/telegram-sandbox"
+import { BotLive, type DemoWorld, seedDemoProtection } from "@nezuko/bot"
+import { DEMO, type SandboxDriver, type SandboxOptions, startSandbox } from "@nezuko/telegram-sandbox"
 import { SqlClient } from "@effect/sql"
 import { ConfigProvider, Effect, Layer, ManagedRuntime } from "effect"
 import { createDatabase } from "./support.js"
 
+export interface NezukoOptions {
+  /** Configuration on top of the harness defaults (sandbox root and token, throwaway database, log level). */
+  readonly env?: Record<string, string>
+  readonly sandbox?: SandboxOptions
+  /** Builds the sandbox world before the bot starts and returns the groups to protect in Nezuko's tables. */
+  readonly world?: (driver: SandboxDriver) => ReadonlyArray<DemoWorld>
+  /** Provided under the bot's graph, e.g. `Layer.setTracer(…)` for instrumentation. */
+  readonly extra?: Layer.Layer<never>
+}
+
 /**
- * The real bot (polling, features, engine, TelegramApi with limiter and breakers) against the sandbox's demo
- * world, on a throwaway PostgreSQL database and the memory cache: the AT-* scenarios' ground truth.
+ * The real bot process graph (polling, features, engine, TelegramApi with limiter and breakers) in-process
+ * against a sandbox, on a throwaway PostgreSQL database; Redis only if the env names REDIS_URL.
  */
-export const startBot = async (env: Record<string, string> = {}) => {
-  const sandbox = await startSandbox({ demo: true })
+export const startNezuko = async (options: NezukoOptions = {}) => {
+  const sandbox = await startSandbox(options.sandbox ?? {})
+  const worlds = options.world?.(sandbox.driver) ?? []
   const db = await createDatabase()
   const config = ConfigProvider.fromMap(new Map(Object.entries({
     TELEGRAM_API_ROOT: sandbox.apiRoot,
@@ -21,17 +32,25 @@ export const startBot = async (env: Record<string, string> = {}) => {
     LOG_FORMAT: "json",
     INSTANCE_ID: "e2e",
     NEZUKO_ROLES: "bot",
-    ...env
+    ...options.env
   })))
   const layer = Layer.mergeAll(BotLive, EngineReposLive).pipe(
     Layer.provideMerge(Layer.merge(DatabaseLive, CacheLive)),
     Layer.provideMerge(BaseLive("bot")),
-    Layer.provide(Layer.setConfigProvider(config))
+    Layer.provide(Layer.setConfigProvider(config)),
+    Layer.provide(options.extra ?? Layer.empty)
   )
   const runtime = ManagedRuntime.make(layer)
-  await runtime.runtime()
-  await runtime.runPromise(seedDemoProtection({ group: DEMO.group, channels: [DEMO.channel, DEMO.news], protectedBy: DEMO.users.carol.id }))
-  await sandbox.driver.waitForPolling({ timeoutMs: 10_000 })
+  try {
+    await runtime.runtime()
+    for (const world of worlds) await runtime.runPromise(seedDemoProtection(world))
+    await sandbox.driver.waitForPolling({ timeoutMs: 10_000 })
+  } catch (error) {
+    await runtime.dispose().catch(() => undefined)
+    await sandbox.close()
+    await db.drop()
+    throw error
+  }
   const query = <A extends object>(text: string) => runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<A>(text)))
   return {
     sandbox,
@@ -46,7 +65,18 @@ export const startBot = async (env: Record<string, string> = {}) => {
   }
 }
 
-export type BotHarness = Awaited<ReturnType<typeof startBot>>
+/**
+ * The AT-* scenarios' ground truth: the sandbox's demo world, "Demo Group" protected by its two channels, and
+ * the memory cache.
+ */
+export const startBot = (env: Record<string, string> = {}) =>
+  startNezuko({
+    env,
+    sandbox: { demo: true },
+    world: () => [{ group: DEMO.group, channels: [DEMO.channel, DEMO.news], protectedBy: DEMO.users.carol.id }]
+  })
+
+export type BotHarness = Awaited<ReturnType<typeof startNezuko>>
 
 /** Waits until the verification log holds `n` rows matching `where` (decisions are written in batches). */
 export const waitForDecisions = async (h: BotHarness, where: string, n = 1, timeoutMs = 10_000) => {

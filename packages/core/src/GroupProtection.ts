@@ -5,7 +5,9 @@ import { Clock, Effect, Option } from "effect"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import { ChannelResolver, missingGroupRights, ProtectRefused, type ResolvedChannel } from "./ProtectChecks.js"
+import { Membership } from "./Membership.js"
 import { Protection } from "./Protection.js"
+import { Verification } from "./Verification.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { channelLabel, escapeHtml } from "./Texts.js"
 
@@ -32,6 +34,8 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
     const protection = yield* Protection
     const joinRequests = yield* JoinRequestRepo
     const vlog = yield* VerificationLogRepo
+    const membership = yield* Membership
+    const verification = yield* Verification
     const me = yield* Effect.cached(telegram.getMe())
 
     const record = (actor: UserId, action: string, groupId: ChatId, oldValue: unknown, newValue: unknown) =>
@@ -125,6 +129,18 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
         return released
       })
 
+    /** After a channel is unlinked, pending users who now miss nothing are released (BOT-16's reevaluate_pending). */
+    const reevaluatePending = (groupId: ChatId, remaining: ReadonlyArray<ChannelId>) =>
+      Effect.gen(function* () {
+        for (const record of yield* restrictions.pendingInGroup(groupId)) {
+          const startedAt = yield* Clock.currentTimeMillis
+          const checks = yield* membership.checkAll(remaining, record.userId)
+          if (checks.every((c) => c.result === "member")) {
+            yield* verification.release(record, "manual", "unlink", startedAt, checks.every((c) => c.cached))
+          }
+        }
+      })
+
     const unprotect = Effect.fn("GroupProtection.unprotect")(function* (chat: CommandChat, actor: UserId, ref: string | null) {
       if (chat.type !== "supergroup") return yield* new ProtectRefused({ reply: "This works in supergroups only." })
       if (!(yield* admins.isAuthorized(chat.id, actor))) return yield* new ProtectRefused({ reply: "Only admins with the Ban users right can use /unprotect." })
@@ -138,6 +154,7 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
           yield* channels.unlink(chat.id, target.chatId)
           yield* record(actor, "bot.unprotect", chat.id, { channels: linked.map((c) => c.chatId) }, { channels: linked.filter((c) => c !== target).map((c) => c.chatId) })
           yield* directory.invalidate(chat.id)
+          yield* reevaluatePending(chat.id, linked.filter((c) => c !== target).map((c) => c.chatId))
           return `${channelLabel(target)} is no longer required. Members still need: ${linked.filter((c) => c !== target).map(channelLabel).join(", ")}.`
         }
       }

@@ -1,0 +1,136 @@
+import { DEMO } from "@nezuko/telegram-sandbox"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type BotHarness, startBot, waitForDecisions } from "./botHarness.js"
+
+const G = DEMO.group.id
+const C = DEMO.channel
+const N = DEMO.news
+const { alice, bob, erin } = DEMO.users
+
+describe("the bot against the sandbox: admins, leaves, private chat", () => {
+  let h: BotHarness
+  beforeAll(async () => {
+    h = await startBot()
+  })
+  afterAll(async () => {
+    await h?.close()
+  })
+
+  const newUser = (firstName: string, inGroup = true) => {
+    const user = h.driver.createUser({ firstName })
+    if (inGroup) h.driver.setMember(G, user.id, { status: "member" }, { silent: true })
+    return user
+  }
+  const promptFor = async (userId: number, after: number) => {
+    const call = await h.driver.waitForCall((c) => c.method === "sendMessage" && c.ok && String(c.params.text).includes(`tg://user?id=${userId}`), { after })
+    return (call.result as { message_id: number }).message_id
+  }
+
+
+  it("AT-11: leaving a channel mutes again only in groups where the user was seen", async () => {
+    const G2 = h.driver.createSupergroup({ title: "Second Group", ownerId: DEMO.users.carol.id, bot: "admin" })
+    const mark = h.driver.mark()
+    h.driver.sendCommand(DEMO.users.carol.id, G2.id, "protect", `@${C.username}`)
+    const reply = await h.driver.waitForBotMessage(G2.id, { after: mark })
+    expect(String(reply.params.text)).toContain("Protection is on")
+    const u = newUser("Leo")
+    h.driver.setMember(C.id, u.id, { status: "member" }, { silent: true })
+    h.driver.setMember(N.id, u.id, { status: "member" }, { silent: true })
+    h.driver.setMember(G2.id, u.id, { status: "member" }, { silent: true })
+    h.driver.sendMessage(u.id, G, "I am here")
+    await waitForDecisions(h, `user_id = ${u.id} AND decision = 'pass'`)
+    const leaveMark = h.driver.mark()
+    h.driver.leaveChat(u.id, C.id)
+    await h.driver.waitForRestrict(G, u.id, { after: leaveMark })
+    const prompt = await h.driver.waitForBotMessage(G, { after: leaveMark })
+    expect(String(prompt.params.text)).toContain("you left")
+    await new Promise((r) => setTimeout(r, 500))
+    expect(h.driver.calls({ after: leaveMark }).some((c) => Number(c.params.chat_id) === G2.id)).toBe(false)
+  })
+
+  it("AT-8: a subscribed non-admin's /protect is deleted with one short reply; a second attempt is deleted silently", async () => {
+    const mark = h.driver.mark()
+    const first = h.driver.sendCommand(alice.id, G, "protect", `@${C.username}`)
+    await h.driver.waitForDelete(G, first.message_id, { after: mark })
+    const reply = await h.driver.waitForBotMessage(G, { after: mark })
+    expect(String(reply.params.text)).toContain("Only admins with the Ban users right")
+    const second = h.driver.sendCommand(alice.id, G, "protect", `@${C.username}`)
+    await h.driver.waitForDelete(G, second.message_id, { after: mark })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(h.driver.calls({ after: mark }).filter((c) => c.method === "sendMessage")).toHaveLength(1)
+  })
+
+  it("AT-7: /unprotect releases the pending and stops enforcement; /protect without arguments turns it back on", async () => {
+    const u = newUser("Pia")
+    const mark = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "hi")
+    const promptId = await promptFor(u.id, mark)
+    const carol = DEMO.users.carol.id
+    const offMark = h.driver.mark()
+    h.driver.sendCommand(carol, G, "unprotect")
+    const restore = await h.driver.waitForRestrict(G, u.id, { after: offMark })
+    expect((restore.params.permissions as Record<string, boolean>).can_send_messages).toBe(true)
+    await h.driver.waitForDelete(G, promptId, { after: offMark })
+    const off = await h.driver.waitForBotMessage(G, { after: offMark })
+    expect(String(off.params.text)).toMatch(/\d+ members? (is|are) being released/)
+    const w = newUser("Wes")
+    const quietMark = h.driver.mark()
+    h.driver.sendMessage(w.id, G, "nobody checks me now")
+    await new Promise((r) => setTimeout(r, 500))
+    expect(h.driver.calls({ after: quietMark }).filter((c) => c.method !== "getUpdates")).toEqual([])
+    const onMark = h.driver.mark()
+    h.driver.sendCommand(carol, G, "protect")
+    const on = await h.driver.waitForBotMessage(G, { after: onMark })
+    expect(String(on.params.text)).toContain("Protection is on")
+    expect(String(on.params.text)).toContain(C.title)
+  })
+
+  it("BOT-39/BOT-33: an admin lifting the mute wins (24 h exemption); a pending user who leaves closes the record", async () => {
+    const u = newUser("Olga")
+    const mark = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "hi")
+    const promptId = await promptFor(u.id, mark)
+    await h.driver.waitForRestrict(G, u.id, { after: mark })
+    const liftMark = h.driver.mark()
+    h.driver.setMember(G, u.id, { status: "member" }, { by: DEMO.users.carol.id })
+    await h.driver.waitForDelete(G, promptId, { after: liftMark })
+    const rows = await waitForDecisions(h, `user_id = ${u.id} AND decision = 'release'`)
+    expect(rows[0]?.reason).toBe("admin_override")
+    const state = await h.query<{ state: string }>(`SELECT state FROM restrictions WHERE user_id = ${u.id}`)
+    expect(state.map((r) => r.state)).toEqual(["overridden"])
+    const quiet = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "I am exempt for a while")
+    const exempt = await waitForDecisions(h, `user_id = ${u.id} AND decision = 'exempt'`)
+    expect(exempt[0]?.reason).toBe("whitelist")
+    expect(h.driver.calls({ after: quiet }).some((c) => c.method === "restrictChatMember")).toBe(false)
+
+    const v = newUser("Lena")
+    const vMark = h.driver.mark()
+    h.driver.sendMessage(v.id, G, "hi")
+    const vPrompt = await promptFor(v.id, vMark)
+    await h.driver.waitForRestrict(G, v.id, { after: vMark })
+    const leaveMark = h.driver.mark()
+    h.driver.leaveChat(v.id, G)
+    await h.driver.waitForDelete(G, vPrompt, { after: leaveMark })
+    const closed = await h.query<{ state: string }>(`SELECT state FROM restrictions WHERE user_id = ${v.id}`)
+    expect(closed.map((r) => r.state)).toEqual(["left_group"])
+  })
+
+  it("BOT-9: /start in private shows the menu; a menu button edits the message in place", async () => {
+    const u = h.driver.createUser({ firstName: "<Max>" })
+    const mark = h.driver.mark()
+    h.driver.sendCommand(u.id, u.id, "start")
+    const greeting = await h.driver.waitForBotMessage(u.id, { after: mark })
+    expect(String(greeting.params.text)).toContain("Hi &lt;Max&gt;!")
+    const keyboard = (greeting.params.reply_markup as { inline_keyboard: Array<Array<{ url?: string; callback_data?: string }>> }).inline_keyboard
+    expect(keyboard[0]?.[0]?.url).toContain("startgroup=setup&admin=restrict_members+delete_messages+invite_users")
+    const messageId = (greeting.result as { message_id: number }).message_id
+    const query = h.driver.pressButton(u.id, u.id, messageId, { data: "nz:m:how" })
+    await h.driver.waitForAnswer(query)
+    const edit = await h.driver.waitForCall((c) => c.method === "editMessageText", { after: mark })
+    expect(String(edit.params.text)).toContain("How it works")
+    const help = h.driver.mark()
+    h.driver.sendCommand(u.id, u.id, "help")
+    expect(String((await h.driver.waitForBotMessage(u.id, { after: help })).params.text)).toContain("Common problems")
+  })
+})

@@ -1,0 +1,97 @@
+import { DEMO } from "@nezuko/telegram-sandbox"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type BotHarness, startBot, waitForDecisions } from "./botHarness.js"
+
+const G = DEMO.group.id
+const C = DEMO.channel
+const N = DEMO.news
+const { alice, bob, erin } = DEMO.users
+
+describe("the bot against the sandbox: settings, anonymous admins, bursts, unlinking", () => {
+  let h: BotHarness
+  beforeAll(async () => {
+    h = await startBot()
+  })
+  afterAll(async () => {
+    await h?.close()
+  })
+
+  const newUser = (firstName: string, inGroup = true) => {
+    const user = h.driver.createUser({ firstName })
+    if (inGroup) h.driver.setMember(G, user.id, { status: "member" }, { silent: true })
+    return user
+  }
+  const promptFor = async (userId: number, after: number) => {
+    const call = await h.driver.waitForCall((c) => c.method === "sendMessage" && c.ok && String(c.params.text).includes(`tg://user?id=${userId}`), { after })
+    return (call.result as { message_id: number }).message_id
+  }
+
+
+  it("BOT-18/BOT-52: /settings cycles a key in place for admins only; dry run decides without moderation calls", async () => {
+    const carol = DEMO.users.carol.id
+    const mark = h.driver.mark()
+    h.driver.sendCommand(carol, G, "settings")
+    const panel = await h.driver.waitForBotMessage(G, { after: mark })
+    const messageId = (panel.result as { message_id: number }).message_id
+    const denied = h.driver.pressButton(alice.id, G, messageId, { data: "nz:s:dry_run" })
+    expect(await h.driver.waitForAnswer(denied)).toMatchObject({ text: "Admins only", showAlert: true })
+    const press = h.driver.pressButton(carol, G, messageId, { data: "nz:s:dry_run" })
+    await h.driver.waitForAnswer(press)
+    const edit = await h.driver.waitForCall((c) => c.method === "editMessageText", { after: mark })
+    expect(JSON.stringify(edit.params.reply_markup)).toContain("Dry run: on")
+    const u = newUser("Dora")
+    const quiet = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "test")
+    const rows = await waitForDecisions(h, `user_id = ${u.id}`)
+    expect(rows[0]).toMatchObject({ decision: "dry_run", reason: "would_restrict" })
+    expect(h.driver.calls({ after: quiet }).some((c) => ["deleteMessage", "restrictChatMember", "sendMessage"].includes(c.method))).toBe(false)
+    const audit = await h.query<{ action: string; newValue: unknown }>(`SELECT action, new_value FROM audit_log WHERE action = 'bot.settings'`)
+    expect(audit.at(-1)).toMatchObject({ newValue: { dry_run: true } })
+    const off = h.driver.pressButton(carol, G, messageId, { data: "nz:s:dry_run" })
+    await h.driver.waitForAnswer(off)
+  })
+
+  it("BOT-6: an anonymous admin's command waits for an authorized admin to confirm it", async () => {
+    const carol = DEMO.users.carol.id
+    const mark = h.driver.mark()
+    h.driver.postAsAnonymousAdmin(carol, G, "/status")
+    const ask = await h.driver.waitForBotMessage(G, { after: mark })
+    expect(String(ask.params.text)).toContain("Anonymous admin: tap to confirm /status")
+    const askId = (ask.result as { message_id: number }).message_id
+    const denied = h.driver.pressButton(alice.id, G, askId, { text: "✅ Confirm" })
+    expect(await h.driver.waitForAnswer(denied)).toMatchObject({ text: "Only admins can confirm this", showAlert: true })
+    const confirmMark = h.driver.mark()
+    h.driver.pressButton(carol, G, askId, { text: "✅ Confirm" })
+    const status = await h.driver.waitForBotMessage(G, { after: confirmMark })
+    expect(String(status.params.text)).toContain("protection on")
+  })
+
+  it("BOT-27: a burst from one non-subscriber gives one mute and one prompt, and every message is deleted", async () => {
+    const u = newUser("Burt")
+    const mark = h.driver.mark()
+    const sent = Array.from({ length: 6 }, (_, i) => h.driver.sendMessage(u.id, G, `spam ${i}`))
+    await Promise.all(sent.map((m) => h.driver.waitForDelete(G, m.message_id, { after: mark })))
+    await waitForDecisions(h, `user_id = ${u.id}`, 6)
+    const calls = h.driver.calls({ after: mark })
+    expect(calls.filter((c) => c.method === "restrictChatMember" && Number(c.params.user_id) === u.id)).toHaveLength(1)
+    expect(calls.filter((c) => c.method === "sendMessage" && String(c.params.text).includes(`id=${u.id}`))).toHaveLength(1)
+    const records = await h.query<{ state: string }>(`SELECT state FROM restrictions WHERE user_id = ${u.id}`)
+    expect(records).toHaveLength(1)
+  })
+
+  it("BOT-16: unlinking a channel releases pending users who now miss nothing", async () => {
+    const u = newUser("Ines")
+    h.driver.setMember(C.id, u.id, { status: "member" }, { silent: true })
+    const mark = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "hi")
+    await promptFor(u.id, mark)
+    const carol = DEMO.users.carol.id
+    const unlink = h.driver.mark()
+    h.driver.sendCommand(carol, G, "unprotect", `@${N.username}`)
+    const restore = await h.driver.waitForRestrict(G, u.id, { after: unlink })
+    expect((restore.params.permissions as Record<string, boolean>).can_send_messages).toBe(true)
+    const relink = h.driver.mark()
+    h.driver.sendCommand(carol, G, "protect", `@${N.username}`)
+    expect(String((await h.driver.waitForBotMessage(G, { after: relink })).params.text)).toContain(N.title)
+  })
+})
