@@ -1,10 +1,14 @@
-import { AppConfig, EngineLive, VerificationLog } from "@nezuko/core"
+import { AppConfig, EngineLive, Jobs, Outbox, VerificationLog } from "@nezuko/core"
+import { JobQueue } from "@nezuko/db"
 import { Effect, Layer } from "effect"
 import { BotIdentityLive } from "./BotIdentity.js"
 import { features } from "./features/index.js"
 import { makeBotLayer } from "./runtime/BotRuntime.js"
+import { DeleteJobsLive } from "./runtime/DeleteJobs.js"
 import { TelegramLive } from "./runtime/Infra.js"
+import { JobRegistry, makeJobRunner } from "./runtime/JobRunner.js"
 import { LeaderLive } from "./runtime/Leader.js"
+import { OutboxReplayLive } from "./runtime/OutboxReplay.js"
 import { PollingLive } from "./runtime/Polling.js"
 import { WebhookLive } from "./runtime/Webhook.js"
 
@@ -14,14 +18,27 @@ export const IntakeLive = Layer.unwrapEffect(
     !config.roles.includes("bot") ? Layer.empty : config.webhookMode ? Layer.discard(WebhookLive) : PollingLive)
 )
 
+/** Every job kind this process can run (OPS-16): add the layer of a new kind here (`jobHandler(kind, schema, run)`). */
+export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive)
+
+/** The `jobs` role (OPS-1): the durable job runner and the outbox replay. */
+export const JobsRoleLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, (config) =>
+    config.roles.includes("jobs")
+      ? Layer.mergeAll(makeJobRunner(), OutboxReplayLive).pipe(Layer.provide(JobHandlersLive))
+      : Layer.empty)
+)
+
 /**
- * The bot process's roles over one runtime: getMe (BOT-2), the grammY bot with `features`, the intake, and
- * leader election with the heartbeat (OPS-12). Needs the database and the KeyValueStore from the process graph.
+ * The bot process's roles over one runtime: getMe (BOT-2), the grammY bot with `features`, the intake, leader
+ * election with the heartbeat (OPS-12), and the jobs role. Needs the database and the KeyValueStore from the
+ * process graph.
  */
-export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive)).pipe(
+export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive), JobsRoleLive).pipe(
   Layer.provide(makeBotLayer(features)),
   Layer.provide(EngineLive),
   Layer.provide(BotIdentityLive),
-  Layer.provide(VerificationLog.Default),
+  Layer.provide(Layer.mergeAll(VerificationLog.Default, Jobs.Default, JobRegistry.Default, Outbox.Default)),
+  Layer.provide(JobQueue.Default),
   Layer.provide(TelegramLive)
 )

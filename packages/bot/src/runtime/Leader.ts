@@ -102,6 +102,7 @@ export const LeaderLive = Layer.scoped(
     const lead = Effect.gen(function* () {
       yield* Effect.logInfo(`this replica is the leader (${config.instanceId})`).pipe(Effect.annotateLogs("event", "leader.elected"))
       yield* health.setInfo("leader", { is_leader: true, instance: config.instanceId })
+      yield* Effect.flatMap(state, instances.beat).pipe(Effect.ignore)
       yield* setCommands.pipe(
         Effect.tap(() => Effect.logInfo("command menus registered for 3 scopes (BOT-2)")),
         Effect.tapError((e) => Effect.logWarning("setMyCommands failed; retrying", e)),
@@ -110,7 +111,9 @@ export const LeaderLive = Layer.scoped(
       yield* instances.removeDead.pipe(Effect.ignore)
       if (config.webhookMode && Option.isSome(url)) yield* keepWebhook(url.value)
     })
-    const follow = health.setInfo("leader", { is_leader: false, instance: config.instanceId })
+    const follow = health.setInfo("leader", { is_leader: false, instance: config.instanceId }).pipe(
+      Effect.zipRight(Effect.flatMap(state, instances.beat).pipe(Effect.ignore))
+    )
 
     // A lost election interrupts the leader's duties at once (switch).
     yield* lock.changes.pipe(

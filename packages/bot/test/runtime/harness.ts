@@ -2,7 +2,7 @@ import { KeyValueStore, TelegramApi, TelegramTransport, VerificationLog } from "
 import { type RunningSandbox, startSandbox } from "@nezuko/telegram-sandbox"
 import { ResilienceTest } from "@nezuko/testing"
 import type { SqlClient } from "@effect/sql"
-import { type Duration, Effect, Exit, Layer, Schedule, Scope } from "effect"
+import { type Duration, Effect, ExecutionStrategy, Exit, Layer, Schedule, Scope } from "effect"
 import { BotIdentityLive } from "../../src/BotIdentity.js"
 import { makeBotLayer } from "../../src/runtime/BotRuntime.js"
 import type { Feature } from "../../src/runtime/Feature.js"
@@ -38,10 +38,13 @@ export const processLayer = <R, ROut, E, RIn>(
 
 export type Shared = SqlClient.SqlClient | KeyValueStore
 
-/** Builds a layer in its own scope, so a test can stop ("kill") and start the process again. */
+/**
+ * Builds a layer in its own scope, so a test can stop ("kill") and start the process again; the scope is a
+ * child of the test's, so a failing test still stops it.
+ */
 export const startProcess = <ROut, E, RIn>(layer: Layer.Layer<ROut, E, RIn>) =>
   Effect.gen(function* () {
-    const scope = yield* Scope.make()
+    const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const context = yield* Layer.buildWithScope(layer, scope)
     return { context, stop: Scope.close(scope, Exit.void) }
   })

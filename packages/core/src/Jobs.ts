@@ -1,0 +1,71 @@
+import { JobQueue, type JobSelector } from "@nezuko/db"
+import { Clock, DateTime, Duration, Effect, Option } from "effect"
+
+/** BOT-8 and BOT-25's clean-up kinds; payload `{ chat_id, message_id }`. */
+export const autoDeleteKind = "auto_delete"
+export const promptDeleteKind = "prompt_delete"
+
+export interface DeletePayload {
+  readonly chat_id: number
+  readonly message_id: number
+}
+
+/**
+ * Enqueues durable jobs (OPS-16) from the bot and the panel alike; the bot's `jobs` role runs them. A job
+ * survives restarts: it lives in `scheduled_jobs` until a runner completes it.
+ */
+export class Jobs extends Effect.Service<Jobs>()("@nezuko/core/Jobs", {
+  effect: Effect.gen(function* () {
+    const queue = yield* JobQueue
+
+    /**
+     * Runs `kind` with `payload` at `runAt` (at once if it is past). With `dedupeKey`, at most one queued or
+     * running job holds the key: a second schedule is a no-op and returns None.
+     */
+    const schedule = Effect.fn("Jobs.schedule")(function* (
+      kind: string,
+      runAt: Date | DateTime.DateTime,
+      payload: unknown,
+      dedupeKey?: string
+    ) {
+      const due = runAt instanceof Date ? runAt.getTime() : DateTime.toEpochMillis(runAt)
+      const delay = Duration.millis(Math.max(0, due - (yield* Clock.currentTimeMillis)))
+      return yield* queue.enqueue({ kind, payload, delay, dedupeKey: dedupeKey ?? null })
+    })
+
+    /** `schedule` relative to now. */
+    const scheduleIn = Effect.fn("Jobs.scheduleIn")(function* (
+      kind: string,
+      after: Duration.DurationInput,
+      payload: unknown,
+      dedupeKey?: string
+    ) {
+      return yield* queue.enqueue({ kind, payload, delay: after, dedupeKey: dedupeKey ?? null })
+    })
+
+    /** Cancels the job holding `dedupeKey`, or every queued/running job matching a selector; returns how many. */
+    const cancel = Effect.fn("Jobs.cancel")(function* (target: string | JobSelector) {
+      return yield* (typeof target === "string" ? queue.cancel(target) : queue.cancelWhere(target))
+    })
+
+    /**
+     * BOT-8: deletes the messages after `after` (a command and the bot's replies), one `auto_delete` job per
+     * message. Private chats (positive ids) are never cleaned up, and `after` = 0 means keep.
+     */
+    const scheduleAutoDelete = Effect.fn("Jobs.scheduleAutoDelete")(function* (
+      chatId: number,
+      messageIds: ReadonlyArray<number>,
+      after: Duration.DurationInput,
+      kind: typeof autoDeleteKind | typeof promptDeleteKind = autoDeleteKind
+    ) {
+      if (chatId > 0 || Duration.lessThanOrEqualTo(Duration.decode(after), Duration.zero)) return []
+      return yield* Effect.forEach(messageIds, (messageId) => {
+        const payload: DeletePayload = { chat_id: chatId, message_id: messageId }
+        return queue.enqueue({ kind, payload, delay: after, dedupeKey: `${kind}:${chatId}:${messageId}` })
+      }).pipe(Effect.map((ids) => ids.flatMap(Option.toArray)))
+    })
+
+    return { schedule, scheduleIn, cancel, scheduleAutoDelete } as const
+  }),
+  dependencies: [JobQueue.Default]
+}) {}
