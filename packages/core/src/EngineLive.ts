@@ -13,6 +13,7 @@ import { GroupProtection } from "./GroupProtection.js"
 import { MemberChanges } from "./MemberChanges.js"
 import { Membership } from "./Membership.js"
 import { ChannelResolver } from "./ProtectChecks.js"
+import { PromptCoalescer } from "./PromptCoalescer.js"
 import { Protection } from "./Protection.js"
 import { Restrictor } from "./Restrictor.js"
 import { Verification } from "./Verification.js"
@@ -31,7 +32,7 @@ const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, Gr
  */
 export const EngineLive = Layer.mergeAll(Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default).pipe(
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default)),
-  Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default)),
+  Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default)),
   Layer.provideMerge(CachesLive),
   Layer.provideMerge(EngineReposLive)
 )

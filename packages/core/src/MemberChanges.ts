@@ -5,7 +5,7 @@ import type { ChatMember } from "grammy/types"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory } from "./GroupDirectory.js"
-import { Protection } from "./Protection.js"
+import { Verification } from "./Verification.js"
 
 export interface GroupMemberChange {
   readonly groupId: ChatId
@@ -28,8 +28,8 @@ export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core
     const whitelist = yield* WhitelistRepo
     const directory = yield* GroupDirectory
     const admins = yield* ChatAdmins
-    const protection = yield* Protection
     const decisions = yield* Decisions
+    const verification = yield* Verification
 
     const isAdminStatus = (m: ChatMember) => m.status === "creator" || m.status === "administrator"
 
@@ -43,7 +43,7 @@ export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core
       const closeWith = (state: "left_group" | "overridden" | "superseded", by: string) =>
         Effect.gen(function* () {
           if (!(yield* restrictions.close(record.id, state, by))) return false
-          if (record.promptMessageId !== null) yield* Effect.ignore(protection.deleteMessage(c.groupId, record.promptMessageId, 2))
+          yield* verification.deletePromptOf(record)
           return true
         })
       if (gone) return void (yield* closeWith("left_group", "left"))

@@ -8,7 +8,8 @@ import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
 import type { Sender } from "./Inputs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
-import { buildPrompt, type PromptTemplate, promptParams } from "./Prompts.js"
+import { PromptCoalescer } from "./PromptCoalescer.js"
+import type { PromptTemplate } from "./Prompts.js"
 import { isSilencedByOthers, priorOf, Protection } from "./Protection.js"
 import { TelegramApi } from "./TelegramApi.js"
 
@@ -45,6 +46,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const directory = yield* GroupDirectory
     const admins = yield* ChatAdmins
     const decisions = yield* Decisions
+    const prompts = yield* PromptCoalescer
 
     const deleteOffending = (req: RestrictRequest) =>
       req.messageId !== undefined && (req.group.settings.deleteUnverifiedMessages || req.group.settings.enforcementMode === "delete_only")
@@ -128,10 +130,12 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           }
         }
         // Step 7: one prompt listing every missing channel.
-        const prompt = buildPrompt({ template: req.template, groupTitle: req.group.title, user: { id: userId, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings })
-        const sent = yield* Effect.either(telegram.sendMessage(promptParams(groupId, req.threadId ?? null, prompt), { priority: 1, kind: "send" }))
-        if (sent._tag === "Right") yield* restrictions.update(record.id, { promptMessageId: sent.right.message_id })
-        else errorCode ??= sent.left._tag
+        const sent = yield* Effect.either(prompts.send({
+          groupId, groupTitle: req.group.title, threadId: req.threadId ?? null, template: req.template,
+          user: { id: userId, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings
+        }))
+        if (sent._tag === "Right" && Option.isSome(sent.right)) yield* restrictions.update(record.id, { promptMessageId: sent.right.value })
+        else if (sent._tag === "Left") errorCode ??= sent.left._tag
         // Step 9.
         yield* decisions.record({
           groupId, userId, trigger: req.trigger, decision: "restrict", reason: external ? "external_restriction" : null,

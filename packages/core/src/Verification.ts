@@ -29,6 +29,14 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
     const answer = (queryId: string, message: string, alert = false) =>
       Effect.ignore(telegram.answerCallbackQuery({ callback_query_id: queryId, text: message, show_alert: alert }, { priority: 0, kind: "callback" }))
 
+    /** Deletes the record's prompt unless it is a combined one that still names another pending user (LIM-9). */
+    const deletePromptOf = (record: Restriction) =>
+      Effect.gen(function* () {
+        if (record.promptMessageId === null) return
+        if ((yield* restrictions.pendingWithPrompt(record.groupId, record.promptMessageId)) > 0) return
+        yield* Effect.ignore(protection.deleteMessage(record.groupId, record.promptMessageId, 2))
+      })
+
     /** Closes a record as verified, restores, deletes the prompt; used by the button, rejoin and timeouts. */
     const release = Effect.fn("Verification.release")(function* (record: Restriction, trigger: Trigger, by: string, startedAt: number, cached: boolean) {
       const closed = yield* restrictions.close(record.id, "verified", by)
@@ -36,7 +44,7 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
       yield* protection.restore(record, 0).pipe(
         Effect.catchAll((e) => Effect.logWarning(`restore failed: ${e._tag}`).pipe(Effect.annotateLogs({ chat_id: String(record.groupId), user_id: String(record.userId) })))
       )
-      if (record.promptMessageId !== null) yield* Effect.ignore(protection.deleteMessage(record.groupId, record.promptMessageId, 2))
+      yield* deletePromptOf(record)
       yield* decisions.record({ groupId: record.groupId, userId: record.userId, trigger, decision: "verify", channelIds: record.missingChannelIds, cached, startedAt })
       return true
     })
@@ -106,6 +114,6 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
       yield* verifyUser(q, q.chatId, q.from.id)
     })
 
-    return { onVerifyButton, onVerifyPresser, release, answer } as const
+    return { onVerifyButton, onVerifyPresser, release, answer, deletePromptOf } as const
   })
 }) {}

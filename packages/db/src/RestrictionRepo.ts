@@ -79,7 +79,16 @@ export class RestrictionRepo extends Effect.Service<RestrictionRepo>()("@nezuko/
         (rows) => rows[0]?.n ?? 0
       ))
 
+    /** Pending records still pointing at a prompt: a combined prompt stays while anyone it names is pending. */
+    const pendingWithPrompt = (groupId: ChatId, messageId: number) =>
+      dbCall(Effect.map(
+        sql<{ readonly n: number }>`SELECT count(*) AS n FROM restrictions
+          WHERE group_id = ${groupId} AND prompt_message_id = ${messageId} AND state = 'pending'`,
+        (rows) => rows[0]?.n ?? 0
+      ))
+
     return {
+      pendingWithPrompt,
       findPending: (groupId: ChatId, userId: UserId) => dbCall(findPending({ groupId, userId })),
       insertPending,
       update,
