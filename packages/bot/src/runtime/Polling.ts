@@ -1,5 +1,5 @@
 import { AppConfig, CircuitBreakers, Health, TelegramApi, type TelegramError, VerificationLog } from "@nezuko/core"
-import { Deferred, Duration, Effect, Layer, Option, Ref, Schedule } from "effect"
+import { Cause, Deferred, Duration, Effect, Layer, Option, Ref, Schedule } from "effect"
 import { holdAdvisoryLock } from "./AdvisoryLock.js"
 import { BotRuntime } from "./BotRuntime.js"
 import { AllowedUpdates, inspectUpdate, sequenceKey } from "./Updates.js"
@@ -175,7 +175,16 @@ export const PollingLive = Layer.scopedDiscard(
           }
           webhookChecked = true
         }
-        yield* pollOnce
+        // A defect (a bug in a flush, say) must not end polling: log it, keep the offset, try again later.
+        yield* pollOnce.pipe(
+          Effect.catchAllCause((cause) =>
+            Cause.isInterruptedOnly(cause)
+              ? Effect.failCause(cause)
+              : Effect.logError("polling step failed; the offset is kept", cause).pipe(
+                Effect.zipRight(Ref.updateAndGet(failures, (k) => k + 1)),
+                Effect.flatMap((n) => pause(errorDelay(n)))
+              ))
+        )
       }
     })
 

@@ -1,9 +1,12 @@
 import { layer } from "@effect/vitest"
-import { KeyValueStore, makeMemoryStore } from "@nezuko/core"
+import { KeyValueStore, makeMemoryStore, VerificationLog } from "@nezuko/core"
+import { VerificationLogRepo } from "@nezuko/db"
+import { ChatId, DatabaseUnavailable, VerificationDecision } from "@nezuko/domain"
 import { PgliteTest } from "@nezuko/testing"
 import { Effect, Layer, Option } from "effect"
 import { Composer } from "grammy"
 import { expect } from "vitest"
+import { currentCorrelationId } from "../../src/runtime/BotRuntime.js"
 import type { Feature } from "../../src/runtime/Feature.js"
 import { PollingLive } from "../../src/runtime/Polling.js"
 import { AllowedUpdates } from "../../src/runtime/Updates.js"
@@ -140,5 +143,47 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("long po
       expect(driver.pendingUpdates()).toEqual([])
       const kv = yield* KeyValueStore
       expect(Option.isSome(yield* kv.get(`upd:${driver.updateHistory()[0]?.update_id ?? -1}`))).toBe(true)
+    })))
+  it.scoped("holds the offset while the verification log cannot be written, and carries the correlation id into it", () =>
+    withStore((store) => Effect.gen(function* () {
+      const sandbox = yield* sandboxScoped()
+      const { driver } = sandbox
+      const alice = driver.createUser({ firstName: "Alice" })
+      const group = driver.createSupergroup({ title: "G", members: [alice.id], bot: "admin" })
+      let down = true
+      const written: Array<VerificationDecision> = []
+      const repo = Layer.succeed(VerificationLogRepo, VerificationLogRepo.make({
+        insertMany: (rows) =>
+          down ? Effect.fail(new DatabaseUnavailable({ cause: "the test says so" })) : Effect.sync(() => void written.push(...rows)),
+        countByDecision: () => Effect.die("not used")
+      }))
+      const deciding: Feature<VerificationLog> = (run) => {
+        const composer = new Composer()
+        composer.on("message:text", (ctx) =>
+          run(Effect.gen(function* () {
+            const vlog = yield* VerificationLog
+            const correlationId = Option.getOrNull(yield* currentCorrelationId)
+            yield* vlog.record(new VerificationDecision({
+              at: new Date(), groupId: ChatId.make(ctx.chat.id), userId: null, senderChatId: null, trigger: "message",
+              decision: "pass", reason: null, channelIds: [], missingChannelIds: [], cached: null, latencyMs: null,
+              errorCode: null, correlationId, instanceId: null
+            }))
+          })))
+        return composer
+      }
+      driver.sendMessage(alice.id, group.id, "decided during an outage")
+      const proc = yield* startProcess(
+        processLayer(PollingLive, [deciding], sandboxEnv(sandbox), { verificationLogRepo: repo }).pipe(Layer.provide(store))
+      )
+      yield* Effect.sleep("1500 millis")
+      // Handled, but its decision is not durable: no confirming getUpdates, the update is still pending.
+      expect(written).toEqual([])
+      expect(driver.calls({ method: "getUpdates" }).every((c) => c.params["offset"] === undefined)).toBe(true)
+      expect(driver.pendingUpdates().length).toBe(1)
+      down = false
+      yield* waitUntil(() => driver.pendingUpdates().length === 0)
+      const id = driver.updateHistory()[0]?.update_id
+      expect(written.map((d) => d.correlationId)).toEqual([`upd-${id}`])
+      yield* proc.stop
     })))
 })

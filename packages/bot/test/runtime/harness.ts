@@ -2,6 +2,7 @@ import { KeyValueStore, TelegramApi, TelegramTransport, VerificationLog } from "
 import { type RunningSandbox, startSandbox } from "@nezuko/telegram-sandbox"
 import { ResilienceTest } from "@nezuko/testing"
 import type { SqlClient } from "@effect/sql"
+import { VerificationLogRepo } from "@nezuko/db"
 import { type Duration, Effect, ExecutionStrategy, Exit, Layer, Schedule, Scope } from "effect"
 import { BotIdentityLive } from "../../src/BotIdentity.js"
 import { makeBotLayer } from "../../src/runtime/BotRuntime.js"
@@ -26,12 +27,13 @@ export const sandboxEnv = (sandbox: RunningSandbox, extra: Record<string, string
 export const processLayer = <R, ROut, E, RIn>(
   intake: Layer.Layer<ROut, E, RIn>,
   features: ReadonlyArray<Feature<R>>,
-  env: Record<string, string>
+  env: Record<string, string>,
+  options: { readonly verificationLogRepo?: Layer.Layer<VerificationLogRepo, never, SqlClient.SqlClient> } = {}
 ) =>
   intake.pipe(
     Layer.provide(makeBotLayer(features)),
     Layer.provide(BotIdentityLive),
-    Layer.provideMerge(VerificationLog.Default),
+    Layer.provideMerge(VerificationLog.DefaultWithoutDependencies.pipe(Layer.provide(options.verificationLogRepo ?? VerificationLogRepo.Default))),
     Layer.provideMerge(TelegramApi.Default.pipe(Layer.provide(TelegramTransport.layer))),
     Layer.provideMerge(ResilienceTest(env))
   )
