@@ -76,6 +76,8 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
     const queues: Record<Budget, [Array<Ticket>, Array<Ticket>, Array<Ticket>]> = { message: [[], [], []], api: [[], [], []] }
     const wake: Record<Budget, Queue.Queue<void>> = { message: yield* Queue.sliding<void>(1), api: yield* Queue.sliding<void>(1) }
 
+    const waitMetric = [0, 1, 2].map((p) => Metric.tagged(waitSeconds, "priority", `P${p}`))
+    const observeWait = (p: Priority, seconds: number) => Metric.update(waitMetric[p] ?? waitSeconds, seconds)
     const depth = (p: Priority) => queues.message[p].length + queues.api[p].length
     const totalDepth = () => depth(0) + depth(1) + depth(2)
     const publishDepth = Effect.forEach([0, 1, 2] as const, (p) =>
@@ -143,7 +145,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
           if (result._tag === "Granted") {
             remove(budget, ticket)
             dispatched = true
-            yield* Metric.update(Metric.tagged(waitSeconds, "priority", `P${ticket.priority}`), (now - ticket.enqueuedAt) / 1000)
+            yield* observeWait(ticket.priority, (now - ticket.enqueuedAt) / 1000)
             yield* Deferred.succeed(ticket.granted, { id: result.id, checks })
             continue
           }
@@ -176,6 +178,17 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
         return yield* new RateLimitDropped({ priority: 2, reason: "shed" })
       }
       const chat = permit.chatId === undefined ? undefined : String(permit.chatId)
+      // Fast path: with nobody waiting in this budget, priorities cannot be violated, so try the windows directly
+      // instead of handing over to the dispatcher fiber (saves a scheduler round trip per send).
+      const emergency = now < emergencyUntil
+      if (queues[budget].every((q) => q.length === 0) && !(emergency && permit.priority === 2)) {
+        const checks = checksFor(budget, chat, emergency)
+        const result = yield* store.tryAcquire(budget, checks).pipe(Effect.catchTag("RedisError", () => Effect.succeed(undefined)))
+        if (result?._tag === "Granted") {
+          yield* observeWait(permit.priority, 0)
+          return { id: result.id, checks }
+        }
+      }
       const ticket: Ticket = {
         seq: ++seq,
         priority: permit.priority,

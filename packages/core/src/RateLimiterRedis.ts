@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto"
 import { Effect, Layer } from "effect"
+import type { Redis as IORedisClient } from "ioredis"
 import { RedisClient } from "./Redis.js"
 import { type AcquireResult, pauseKey, RateLimiterStore, type RateLimiterStoreShape } from "./RateLimiterStore.js"
 
@@ -75,6 +77,17 @@ return 0
 
 const scopes = { 1: "pause", 2: "budget", 3: "chat" } as const
 
+/** EVALSHA, loading the script on the first NOSCRIPT: the script text is not sent with every call. */
+const script = (lua: string) => {
+  const sha = createHash("sha1").update(lua).digest("hex")
+  return (client: IORedisClient, keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>): Promise<unknown> =>
+    client.evalsha(sha, keys.length, ...keys, ...args).catch((error: unknown) =>
+      error instanceof Error && error.message.includes("NOSCRIPT") ? client.eval(lua, keys.length, ...keys, ...args) : Promise.reject(error))
+}
+const acquire = script(acquireScript)
+const settle = script(settleScript)
+const pause = script(pauseScript)
+
 export const makeRedisLimiterStore = (redis: RedisClient["Type"], prefix: string, instanceId: string): RateLimiterStoreShape => {
   let sequence = 0
   return {
@@ -95,7 +108,7 @@ export const makeRedisLimiterStore = (redis: RedisClient["Type"], prefix: string
           args.push(i, Math.round(c.windowMs), c.limit, c.scope === "budget" ? 2 : 3)
         }
         return Effect.map(
-          redis.use((client) => client.eval(acquireScript, keys.length, ...keys, ...args)),
+          redis.use((client) => acquire(client, keys, args)),
           (reply): AcquireResult => {
             const [code, wait] = Array.isArray(reply) ? reply.map(Number) : [0, 0]
             return code === 1 || code === 2 || code === 3
@@ -107,10 +120,10 @@ export const makeRedisLimiterStore = (redis: RedisClient["Type"], prefix: string
     settle: (checks, id) => {
       const windows = new Map<string, number>()
       for (const c of checks) windows.set(prefix + c.key, Math.max(windows.get(prefix + c.key) ?? 0, Math.round(c.windowMs)))
-      return Effect.asVoid(redis.use((client) => client.eval(settleScript, windows.size, ...windows.keys(), id, ...windows.values())))
+      return Effect.asVoid(redis.use((client) => settle(client, [...windows.keys()], [id, ...windows.values()])))
     },
     pause: (budget, durationMs) =>
-      Effect.asVoid(redis.use((client) => client.eval(pauseScript, 1, prefix + pauseKey(budget), Math.max(1, Math.round(durationMs)))))
+      Effect.asVoid(redis.use((client) => pause(client, [prefix + pauseKey(budget)], [Math.max(1, Math.round(durationMs))])))
   }
 }
 

@@ -51,7 +51,18 @@ export const makeMemoryLimiterStore = (): RateLimiterStoreShape => {
   const logs = new Map<string, Array<Grant>>()
   let sequence = 0
   const pauses = new Map<Budget, number>()
-  // The same algorithm as the Redis script (RateLimiterRedis.ts), over arrays of grant times.
+  // The same algorithm as the Redis script (RateLimiterRedis.ts), over time-ordered arrays of grants.
+  /** Index of the first grant newer than `since` (binary search: logs are ordered by time). */
+  const firstAfter = (log: ReadonlyArray<Grant>, since: number) => {
+    let lo = 0
+    let hi = log.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((log[mid]?.at ?? 0) > since) hi = mid
+      else lo = mid + 1
+    }
+    return lo
+  }
   const decide = (budget: Budget, checks: ReadonlyArray<WindowCheck>, now: number): AcquireResult => {
     const pausedUntil = pauses.get(budget) ?? 0
     if (pausedUntil > now) return { _tag: "Wait", waitMs: pausedUntil - now, scope: "pause" }
@@ -59,19 +70,19 @@ export const makeMemoryLimiterStore = (): RateLimiterStoreShape => {
     for (const c of checks) horizon.set(c.key, Math.max(horizon.get(c.key) ?? 0, c.windowMs))
     for (const [key, windowMs] of horizon) {
       const log = logs.get(key)
-      if (log !== undefined) {
-        const kept = log.filter((g) => g.at > now - windowMs)
-        if (kept.length === 0) logs.delete(key)
-        else logs.set(key, kept)
-      }
+      if (log === undefined) continue
+      const expired = firstAfter(log, now - windowMs)
+      if (expired === log.length) logs.delete(key)
+      else if (expired > 0) log.splice(0, expired)
     }
     let wait = 0
     let scope: "budget" | "chat" = "budget"
     for (const c of checks) {
-      const inWindow = (logs.get(c.key) ?? []).filter((g) => g.at > now - c.windowMs)
-      if (inWindow.length >= c.limit) {
+      const log = logs.get(c.key) ?? []
+      const inWindow = log.length - firstAfter(log, now - c.windowMs)
+      if (inWindow >= c.limit) {
         // The grant that must leave the window before one more fits.
-        const blocker = inWindow[inWindow.length - c.limit]?.at ?? now
+        const blocker = log[log.length - c.limit]?.at ?? now
         const d = Math.max(1, blocker + c.windowMs - now)
         if (d > wait) {
           wait = d
@@ -95,7 +106,8 @@ export const makeMemoryLimiterStore = (): RateLimiterStoreShape => {
       Effect.map(Clock.currentTimeMillis, (now) => {
         for (const key of new Set(checks.map((c) => c.key))) {
           const log = logs.get(key)
-          const i = log?.findIndex((g) => g.id === id) ?? -1
+          let i = (log?.length ?? 0) - 1
+          while (i >= 0 && log?.[i]?.id !== id) i--
           // Re-appended, so each log stays ordered by time.
           if (log !== undefined && i >= 0) log.push({ at: now, id: log.splice(i, 1)[0]?.id ?? id })
         }
