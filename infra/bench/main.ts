@@ -1,4 +1,5 @@
 import { Effect, Logger, LogLevel } from "effect"
+import { botBench } from "./bot.js"
 import { limiterBench } from "./limiter.js"
 
 /** One result line. `target`/`ok` mark the SPEC OPS-17 thresholds a run must meet. */
@@ -13,7 +14,8 @@ export interface BenchRow {
 
 /** Every bench by name: `pnpm bench` runs all, `pnpm bench limiter` only the named ones. Add new entries here. */
 const benches: Record<string, Effect.Effect<ReadonlyArray<BenchRow>, unknown>> = {
-  limiter: limiterBench
+  limiter: limiterBench,
+  bot: botBench
 }
 
 const format = (n: number) => (Number.isNaN(n) ? "—" : Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 1))

@@ -1,4 +1,4 @@
-import { BaseLive, CacheLive, DatabaseLive, EngineReposLive } from "@nezuko/core"
+import { BaseLive, CacheLive, DatabaseLive, EngineReposLive, KeyValueStore } from "@nezuko/core"
 import { BotLive, type DemoWorld, seedDemoProtection } from "@nezuko/bot"
 import { DEMO, type SandboxDriver, type SandboxOptions, startSandbox } from "@nezuko/telegram-sandbox"
 import { SqlClient } from "@effect/sql"
@@ -31,7 +31,7 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "error",
     LOG_FORMAT: "json",
     INSTANCE_ID: "e2e",
-    NEZUKO_ROLES: "bot",
+    NEZUKO_ROLES: "bot,jobs",
     ...options.env
   })))
   const layer = Layer.mergeAll(BotLive, EngineReposLive).pipe(
@@ -52,11 +52,20 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
     throw error
   }
   const query = <A extends object>(text: string) => runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<A>(text)))
+  /** Changes stored settings directly (as the panel would) and drops the group's cached snapshot. */
+  const setSetting = (groupId: number, column: string, value: number | boolean | string) =>
+    runtime.runPromise(Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`UPDATE group_settings SET ${sql(column)} = ${value} WHERE group_id = ${groupId}`
+      // The group snapshot lives in the KeyValueStore (CACHE-1 cfg:), where the bot will look next.
+      yield* Effect.flatMap(KeyValueStore, (store) => store.remove(`cfg:${groupId}`))
+    }))
   return {
     sandbox,
     driver: sandbox.driver as SandboxDriver,
     runtime,
     query,
+    setSetting,
     close: async () => {
       await runtime.dispose()
       await sandbox.close()

@@ -1,0 +1,311 @@
+import { circuitTransitions } from "@nezuko/core"
+import { Effect, Layer, Metric } from "effect"
+import { cpus, loadavg } from "node:os"
+import type { SandboxDriver } from "@nezuko/telegram-sandbox"
+import { startSandbox } from "@nezuko/telegram-sandbox"
+import { startNezuko } from "../e2e/botHarness.js"
+import type { BenchRow } from "./main.js"
+import { startPlainBot } from "./plainBot.js"
+import { makeSpanRecorder, type SpanRecord } from "./spans.js"
+import { fmt, latencies, type Latencies, median, sleep, textTable } from "./stats.js"
+import { type BenchWorld, buildWorld, liftMutes, type PlannedMessage, sendPlan, steadyPlan, warmupPlan, type WorldSpec } from "./world.js"
+
+/*
+ * The bot benchmark of SPEC OPS-17 / issue 6: the same world and message stream through two sandboxes, one
+ * driven by Nezuko's real process graph (in-process, real Redis and PostgreSQL), one by a plain grammY +
+ * ioredis bot. Each run: a warm-up pass (every (group, user) pair writes once: all cache misses), then a
+ * steady-state pass (80 % members / 20 % non-members, random groups). Loopback only; stops by itself.
+ */
+
+const env = (name: string, fallback: number) => {
+  const raw = process.env[name]
+  const n = raw === undefined ? Number.NaN : Number(raw)
+  return Number.isFinite(n) && n > 0 ? n : fallback
+}
+
+const settings = {
+  world: { groups: env("BENCH_BOT_GROUPS", 20), users: env("BENCH_BOT_USERS", 500) } satisfies WorldSpec,
+  steadyMessages: env("BENCH_BOT_MESSAGES", 2000),
+  /** Offered load, above what either bot sustains, so decisions/s measure capacity. */
+  ratePerSecond: env("BENCH_BOT_RATE", 2000),
+  /** The latency pass: a load both bots sustain, so latencies are not queueing behind a backlog. */
+  pacedMessages: env("BENCH_BOT_PACED_MESSAGES", 600),
+  pacedRate: env("BENCH_BOT_PACED_RATE", 100),
+  runs: env("BENCH_BOT_RUNS", 3),
+  redisUrl: "redis://127.0.0.1:6379"
+}
+
+/** Nezuko's configuration for the run; every other variable keeps its default. */
+const nezukoEnv = (prefix: string) => ({
+  REDIS_URL: settings.redisUrl,
+  REDIS_KEY_PREFIX: prefix,
+  // Decisions are the subject: the API-call budget (getChatMember, restrict, delete) at its configured maximum.
+  // Message sends (prompts) keep RATE_LIMIT_GLOBAL=25/s and RATE_LIMIT_PER_GROUP=20/min, as in production.
+  RATE_LIMIT_API_CALLS: "1000",
+  DATABASE_POOL_SIZE: "20",
+  LOG_LEVEL: process.env.BENCH_BOT_LOG_LEVEL ?? "error"
+})
+
+export interface PhaseResult {
+  readonly messages: number
+  readonly refused: number
+  readonly unmuted: number
+  readonly decisions: number
+  /** First message sent → last decision. */
+  readonly seconds: number
+  readonly decisionsPerSecond: number
+  readonly getChatMember: number
+  readonly apiCalls: number
+  readonly prompts: number
+  readonly hit: Latencies
+  readonly miss: Latencies
+  /** Nezuko only: Bot.processUpdate start → decision (adds de-duplication and grammY dispatch). */
+  readonly hitFromUpdate?: Latencies
+  /** Nezuko only: times the `redis` circuit breaker opened during the phase (the cache then falls back to memory). */
+  readonly redisBreakerOpened?: number
+  /** Nezuko only: verification_log.latency_ms (whole ms) of the cache hits, for comparison. */
+  readonly hitLogged?: Latencies
+}
+
+const callCounts = (driver: SandboxDriver, after: number, durationStart: number) => {
+  const calls = driver.calls({ after }).filter((c) => c.at >= durationStart)
+  return {
+    getChatMember: calls.filter((c) => c.method.toLowerCase() === "getchatmember").length,
+    prompts: calls.filter((c) => c.method.toLowerCase() === "sendmessage").length,
+    apiCalls: calls.filter((c) => c.method.toLowerCase() !== "getupdates").length
+  }
+}
+
+const waitFor = async (check: () => Promise<boolean> | boolean, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await sleep(20)
+  }
+  return false
+}
+
+// ── the plain bot ────────────────────────────────────────────────────────────
+
+const runPlain = async (runId: string) => {
+  const sandbox = await startSandbox({ limits: { enabled: false } })
+  const world = buildWorld(sandbox.driver, settings.world)
+  const plain = await startPlainBot({
+    token: sandbox.token, apiRoot: sandbox.apiRoot, redisUrl: settings.redisUrl, keyPrefix: `nzbench:${runId}:plain:`, links: world.links
+  })
+  const phase = async (plan: ReadonlyArray<PlannedMessage>, rate: number): Promise<PhaseResult> => {
+    const mark = sandbox.driver.mark()
+    const from = plain.decisions.length
+    const sent = await sendPlan(sandbox.driver, plan, rate)
+    const complete = await waitFor(() => plain.decisions.length - from >= sent.sent, 60_000)
+    // The last prompt of a non-member is sent after its decision; give the handler a moment to finish.
+    await sleep(200)
+    const decided = plain.decisions.slice(from)
+    if (!complete) process.stderr.write(`plain bot: ${decided.length} of ${sent.sent} decisions\n`)
+    const last = Math.max(...decided.map((d) => d.at))
+    const seconds = (last - sent.startedAt) / 1000
+    return {
+      messages: plan.length, refused: sent.refused, unmuted: sent.unmuted, decisions: decided.length, seconds, decisionsPerSecond: decided.length / seconds,
+      ...callCounts(sandbox.driver, mark, sent.startedAt),
+      hit: latencies(decided.filter((d) => d.cached).map((d) => d.latencyMs)),
+      miss: latencies(decided.filter((d) => !d.cached).map((d) => d.latencyMs))
+    }
+  }
+  try {
+    const warmup = await phase(warmupPlan(world), settings.ratePerSecond)
+    liftMutes(sandbox.driver, world)
+    const steady = await phase(steadyPlan(world, settings.steadyMessages), settings.ratePerSecond)
+    const paced = await phase(steadyPlan(world, settings.pacedMessages, 7), settings.pacedRate)
+    return { warmup, steady, paced }
+  } finally {
+    await plain.close()
+    await sandbox.close()
+  }
+}
+
+// ── Nezuko ───────────────────────────────────────────────────────────────────
+
+const spanNames = new Set(["Bot.processUpdate", "Enforcement.onMessage", "Restrictor.restrict", "VerificationLog.flush"])
+
+/**
+ * Decision latency from spans: from the start of Enforcement.onMessage (where the engine's own clock starts)
+ * to the decision — the start of the restrict flow for a non-member (its Telegram calls excluded, as OPS-17
+ * says), else the start of an inline verification-log flush, else the end of onMessage.
+ */
+const spanLatencies = (spans: ReadonlyArray<SpanRecord>) => {
+  const byId = new Map(spans.map((s) => [s.spanId, s]))
+  const decisionAt = new Map<string, bigint>()
+  for (const s of spans) {
+    if ((s.name === "Restrictor.restrict" || s.name === "VerificationLog.flush") && s.parentId !== undefined) {
+      const current = decisionAt.get(s.parentId)
+      if (current === undefined || s.start < current) decisionAt.set(s.parentId, s.start)
+    }
+  }
+  const out = new Map<string, { engineMs: number; updateMs: number }>()
+  for (const s of spans) {
+    if (s.name !== "Enforcement.onMessage" || s.end === undefined || s.parentId === undefined) continue
+    const update = byId.get(s.parentId)
+    const correlation = update?.attributes.get("correlation_id")
+    if (update === undefined || typeof correlation !== "string") continue
+    const at = decisionAt.get(s.spanId) ?? s.end
+    out.set(correlation, { engineMs: Number(at - s.start) / 1e6, updateMs: Number(at - update.start) / 1e6 })
+  }
+  return out
+}
+
+const redisOpened = Metric.tagged(Metric.tagged(circuitTransitions, "breaker", "redis"), "to", "open")
+const redisOpenCount = () => Effect.runSync(Metric.value(redisOpened)).count
+
+const runNezuko = async (runId: string) => {
+  const recorder = makeSpanRecorder(spanNames)
+  let world: BenchWorld | undefined
+  const h = await startNezuko({
+    env: nezukoEnv(`nzbench:${runId}:nz:`),
+    sandbox: { limits: { enabled: false } },
+    world: (driver) => {
+      world = buildWorld(driver, settings.world)
+      return world.protection
+    },
+    extra: Layer.setTracer(recorder.tracer)
+  })
+  const w = world
+  if (w === undefined) throw new Error("world not built")
+  const count = async (after: number) => (await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM verification_log WHERE id > ${after}`))[0]?.n ?? 0
+  const phase = async (plan: ReadonlyArray<PlannedMessage>, rate: number): Promise<PhaseResult> => {
+    const mark = h.driver.mark()
+    const lastId = (await h.query<{ id: number }>("SELECT coalesce(max(id), 0)::int AS id FROM verification_log"))[0]?.id ?? 0
+    recorder.clear()
+    const openedBefore = redisOpenCount()
+    const sent = await sendPlan(h.driver, plan, rate)
+    const complete = await waitFor(async () => (await count(lastId)) >= sent.sent, 90_000)
+    await sleep(200)
+    const rows = await h.query<{ correlationId: string | null; cached: boolean | null; latencyMs: number | null; atMs: number }>(
+      `SELECT correlation_id, cached, latency_ms, (extract(epoch FROM at) * 1000)::float8 AS at_ms FROM verification_log WHERE id > ${lastId}`
+    )
+    if (!complete) process.stderr.write(`nezuko: ${rows.length} of ${sent.sent} decisions\n`)
+    if (process.env.BENCH_BOT_DEBUG !== undefined) {
+      const gcm = h.driver.calls({ after: mark, method: "getChatMember" })
+      const kinds = new Map<string, number>()
+      for (const c of gcm) {
+        const k = `${String(c.params.chat_id).slice(0, 7)} ok=${String(c.ok)}`
+        kinds.set(k, (kinds.get(k) ?? 0) + 1)
+      }
+      process.stderr.write(`nezuko getChatMember: ${JSON.stringify([...kinds])}\n`)
+    }
+    const timing = spanLatencies(recorder.spans())
+    const last = Math.max(...rows.map((r) => r.atMs))
+    const seconds = (last - sent.startedAt) / 1000
+    const joined = rows.map((r) => ({ ...r, timing: r.correlationId === null ? undefined : timing.get(r.correlationId) }))
+    const timed = (cached: boolean) => joined.filter((r) => (r.cached === true) === cached && r.timing !== undefined)
+    return {
+      messages: plan.length, refused: sent.refused, unmuted: sent.unmuted, decisions: rows.length, seconds, decisionsPerSecond: rows.length / seconds,
+      ...callCounts(h.driver, mark, sent.startedAt),
+      hit: latencies(timed(true).map((r) => r.timing?.engineMs ?? Number.NaN)),
+      miss: latencies(timed(false).map((r) => r.timing?.engineMs ?? Number.NaN)),
+      redisBreakerOpened: redisOpenCount() - openedBefore,
+      hitFromUpdate: latencies(timed(true).map((r) => r.timing?.updateMs ?? Number.NaN)),
+      hitLogged: latencies(joined.filter((r) => r.cached === true && r.latencyMs !== null).map((r) => r.latencyMs ?? 0))
+    }
+  }
+  try {
+    const warmup = await phase(warmupPlan(w), settings.ratePerSecond)
+    liftMutes(h.driver, w)
+    const steady = await phase(steadyPlan(w, settings.steadyMessages), settings.ratePerSecond)
+    const paced = await phase(steadyPlan(w, settings.pacedMessages, 7), settings.pacedRate)
+    return { warmup, steady, paced }
+  } finally {
+    await h.close()
+  }
+}
+
+// ── report ───────────────────────────────────────────────────────────────────
+
+interface BotResult {
+  readonly warmup: PhaseResult
+  readonly steady: PhaseResult
+  readonly paced: PhaseResult
+}
+
+interface RunResult {
+  readonly plain: BotResult
+  readonly nezuko: BotResult
+  readonly load: readonly [number, number]
+}
+
+const spread = (values: ReadonlyArray<number>, digits = 2) =>
+  `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`
+
+const report = (runs: ReadonlyArray<RunResult>) => {
+  const m = (f: (r: RunResult) => number, digits = 2) => spread(runs.map(f), digits)
+  const both = (f: (b: BotResult) => number, digits = 2) => [m((r) => f(r.plain), digits), m((r) => f(r.nezuko), digits)]
+  const ratio = (r: RunResult) => r.nezuko.steady.decisionsPerSecond / r.plain.steady.decisionsPerSecond
+  const perMessage = (x: PhaseResult, n: number) => n / x.decisions
+  const rows: Array<Array<string>> = [
+    [`A. capacity (offered ${settings.ratePerSecond}/s): decisions/s`, ...both((b) => b.steady.decisionsPerSecond, 0), m(ratio), "≥ 1.5×"],
+    ["A. getChatMember calls per message", ...both((b) => perMessage(b.steady, b.steady.getChatMember), 3), "", "≤ 0.05"],
+    ["A. Bot API calls per message (all but getUpdates)", ...both((b) => perMessage(b.steady, b.steady.apiCalls), 3), "", ""],
+    ["A. prompts sent per second", ...both((b) => b.steady.prompts / b.steady.seconds, 1), "", ""],
+    ["A. redis breaker opened (cache fell back to memory)", "", m((r) => r.nezuko.steady.redisBreakerOpened ?? Number.NaN, 0), "", ""],
+    ["A. cache-hit decision p50 / p99 ms (saturated)", ...both((b) => b.steady.hit.p50, 2).map((v, i) => `${v} / ${both((x) => x.steady.hit.p99, 1)[i] ?? ""}`), "", ""],
+    [`B. paced ${settings.pacedRate}/s: cache-hit decision p50 ms`, ...both((b) => b.paced.hit.p50, 3), "", ""],
+    ["B. cache-hit decision p95 ms", ...both((b) => b.paced.hit.p95, 3), "", ""],
+    ["B. cache-hit decision p99 ms", ...both((b) => b.paced.hit.p99, 3), "", "≤ 2 ms"],
+    ["B. cache-hit p99 ms from Bot.processUpdate start", "", m((r) => r.nezuko.paced.hitFromUpdate?.p99 ?? Number.NaN, 3), "", ""],
+    ["B. cache-hit p99 of verification_log.latency_ms", "", m((r) => r.nezuko.paced.hitLogged?.p99 ?? Number.NaN, 0), "", ""],
+    ["B. getChatMember calls per message", ...both((b) => perMessage(b.paced, b.paced.getChatMember), 3), "", "≤ 0.05"],
+    ["B. redis breaker opened", "", m((r) => r.nezuko.paced.redisBreakerOpened ?? Number.NaN, 0), "", ""],
+    [`C. warm-up (offered ${settings.ratePerSecond}/s): decisions/s`, ...both((b) => b.warmup.decisionsPerSecond, 0), m((r) => r.nezuko.warmup.decisionsPerSecond / r.plain.warmup.decisionsPerSecond), ""],
+    ["C. prompts sent per second", ...both((b) => b.warmup.prompts / b.warmup.seconds, 1), "", ""],
+    ["C. getChatMember calls per message", ...both((b) => perMessage(b.warmup, b.warmup.getChatMember), 3), "", ""],
+    ["C. redis breaker opened", "", m((r) => r.nezuko.warmup.redisBreakerOpened ?? Number.NaN, 0), "", ""],
+    ["C. cache-miss decision p50 ms", ...both((b) => b.warmup.miss.p50, 2), "", ""],
+    ["C. cache-miss decision p95 ms", ...both((b) => b.warmup.miss.p95, 2), "", ""],
+    ["C. cache-miss decision p99 ms", ...both((b) => b.warmup.miss.p99, 2), "", ""]
+  ]
+  const lines = [
+    "",
+    `Bot benchmark: ${settings.world.groups} groups × 1 channel, ${settings.world.users} users (80 % members / 20 % non-members); ` +
+    `C warm-up ${runs[0]?.nezuko.warmup.messages ?? 0} messages (all misses), A ${settings.steadyMessages} messages offered at ${settings.ratePerSecond}/s, ` +
+    `B ${settings.pacedMessages} messages at ${settings.pacedRate}/s (A and B: cache warm). ${runs.length} run(s): median (min–max).`,
+    `Load average (1 min) per run, start→end: ${runs.map((r) => `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}`).join(", ")}; ${cpus().length} cores.`,
+    "",
+    textTable(["metric", "plain grammY+ioredis", "Nezuko", "Nezuko/plain", "target"], rows),
+    "",
+    textTable(
+      ["run", "plain dec/s", "Nezuko dec/s", "ratio", "Nezuko B hit p99 ms", "Nezuko A gCM/msg", "decisions plain / Nezuko", "re-unmuted plain / Nezuko"],
+      runs.map((r, i) => [String(i + 1), fmt(r.plain.steady.decisionsPerSecond, 0), fmt(r.nezuko.steady.decisionsPerSecond, 0), fmt(ratio(r)),
+        fmt(r.nezuko.paced.hit.p99, 3), fmt(perMessage(r.nezuko.steady, r.nezuko.steady.getChatMember), 3),
+        `${r.plain.warmup.decisions}+${r.plain.steady.decisions}+${r.plain.paced.decisions} / ${r.nezuko.warmup.decisions}+${r.nezuko.steady.decisions}+${r.nezuko.paced.decisions}`,
+        `${r.plain.steady.unmuted + r.plain.paced.unmuted} / ${r.nezuko.steady.unmuted + r.nezuko.paced.unmuted}`])
+    ),
+    ""
+  ]
+  process.stdout.write(`${lines.join("\n")}\n`)
+  const ratioMedian = median(runs.map(ratio))
+  const p99 = median(runs.map((r) => r.nezuko.paced.hit.p99))
+  const gcm = median(runs.map((r) => perMessage(r.nezuko.steady, r.nezuko.steady.getChatMember)))
+  const perMinute = median(runs.map((r) => r.nezuko.steady.decisionsPerSecond * 60))
+  return [
+    { bench: "bot", metric: "Nezuko / plain bot decisions per second (A)", value: ratioMedian, unit: "×", target: "≥ 1.5", ok: ratioMedian >= 1.5 },
+    { bench: "bot", metric: "cache-hit decision p99 (B)", value: p99, unit: "ms", target: "≤ 2", ok: p99 <= 2 },
+    { bench: "bot", metric: "getChatMember calls per message (A)", value: gcm, unit: "calls", target: "≤ 0.05", ok: gcm <= 0.05 },
+    { bench: "bot", metric: "decisions per minute sustained (A)", value: perMinute, unit: "/min", target: "≥ 1000", ok: perMinute >= 1000 }
+  ] satisfies ReadonlyArray<BenchRow>
+}
+
+export const runBotBench = async (): Promise<ReadonlyArray<BenchRow>> => {
+  const runs: Array<RunResult> = []
+  for (let i = 0; i < settings.runs; i++) {
+    const runId = `${Date.now().toString(36)}${i}`
+    const before = loadavg()[0] ?? 0
+    // Alternate the order so neither bot always runs on a warmer (or busier) machine.
+    const first = i % 2 === 0 ? await runPlain(runId) : await runNezuko(runId)
+    const second = i % 2 === 0 ? await runNezuko(runId) : await runPlain(runId)
+    const [plain, nezuko] = i % 2 === 0 ? [first, second] : [second, first]
+    runs.push({ plain, nezuko, load: [before, loadavg()[0] ?? 0] })
+    process.stderr.write(`bot bench run ${i + 1}/${settings.runs}: plain ${fmt(plain.steady.decisionsPerSecond, 0)}/s, Nezuko ${fmt(nezuko.steady.decisionsPerSecond, 0)}/s\n`)
+  }
+  return report(runs)
+}
+
+export const botBench: Effect.Effect<ReadonlyArray<BenchRow>, unknown> = Effect.tryPromise(runBotBench)
