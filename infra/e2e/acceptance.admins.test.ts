@@ -133,4 +133,23 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     h.driver.sendCommand(u.id, u.id, "help")
     expect(String((await h.driver.waitForBotMessage(u.id, { after: help })).params.text)).toContain("Common problems")
   })
+
+  it("BOT-8: a command and the bot's reply are deleted after admin_reply_ttl_seconds by durable jobs", async () => {
+    await h.setSetting(G, "admin_reply_ttl_seconds", 2)
+    const mark = h.driver.mark()
+    const command = h.driver.sendCommand(DEMO.users.carol.id, G, "status")
+    const reply = await h.driver.waitForBotMessage(G, { after: mark })
+    const replyId = (reply.result as { message_id: number }).message_id
+    await h.driver.waitForDelete(G, command.message_id, { after: mark, timeoutMs: 15_000 })
+    const deleted = await h.driver.waitForDelete(G, replyId, { after: mark, timeoutMs: 15_000 })
+    expect(deleted.at - reply.at).toBeGreaterThanOrEqual(1_900)
+    const deadline = Date.now() + 5_000
+    let jobs: Array<{ kind: string; state: string }> = []
+    while (Date.now() < deadline) {
+      jobs = await h.query<{ kind: string; state: string }>(`SELECT kind, state FROM scheduled_jobs WHERE kind = 'auto_delete' AND payload->>'message_id' = '${replyId}'`)
+      if (jobs[0]?.state === "done") break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(jobs).toEqual([{ kind: "auto_delete", state: "done" }])
+  })
 })

@@ -7,6 +7,7 @@ import { decide, verifiable } from "./Decide.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot } from "./GroupDirectory.js"
 import type { JoinInput, MessageInput, Sender } from "./Inputs.js"
+import { Jobs } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { Membership } from "./Membership.js"
 import { Protection } from "./Protection.js"
@@ -30,6 +31,7 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
     const protection = yield* Protection
     const telegram = yield* TelegramApi
     const store = yield* KeyValueStore
+    const jobs = yield* Jobs
     const decisions = yield* Decisions
 
     // BOT-49: at most one write per (group, user) every 10 minutes, and never message content.
@@ -65,10 +67,14 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
         yield* Effect.ignore(protection.deleteMessage(g.chatId, m.messageId, 1))
         const first = yield* store.setIfAbsent(`ident:${g.chatId}:${senderChatId}`, "1", Duration.hours(1)).pipe(Effect.orElseSucceed(() => true))
         if (first) {
-          yield* Effect.ignore(telegram.sendMessage({
+          // BOT-23 row 4: at most one notice per sender chat per hour, gone after 30 s.
+          yield* telegram.sendMessage({
             chat_id: g.chatId, text: text("identity.blocked"), parse_mode: "HTML",
             ...(m.threadId === null ? {} : { message_thread_id: m.threadId })
-          }, { priority: 2, kind: "send" }))
+          }, { priority: 2, kind: "send" }).pipe(
+            Effect.flatMap((notice) => jobs.scheduleAutoDelete(g.chatId, [notice.message_id], Duration.seconds(30))),
+            Effect.ignore
+          )
         }
         yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "restrict", reason: "channel_identity" })
       })

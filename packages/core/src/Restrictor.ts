@@ -7,6 +7,7 @@ import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
 import type { Sender } from "./Inputs.js"
+import { Jobs, promptDeleteKind } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { PromptCoalescer } from "./PromptCoalescer.js"
 import type { PromptTemplate } from "./Prompts.js"
@@ -47,6 +48,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const admins = yield* ChatAdmins
     const decisions = yield* Decisions
     const prompts = yield* PromptCoalescer
+    const jobs = yield* Jobs
 
     const deleteOffending = (req: RestrictRequest) =>
       req.messageId !== undefined && (req.group.settings.deleteUnverifiedMessages || req.group.settings.enforcementMode === "delete_only")
@@ -134,8 +136,13 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           groupId, groupTitle: req.group.title, threadId: req.threadId ?? null, template: req.template,
           user: { id: userId, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings
         }))
-        if (sent._tag === "Right" && Option.isSome(sent.right)) yield* restrictions.update(record.id, { promptMessageId: sent.right.value })
-        else if (sent._tag === "Left") errorCode ??= sent.left._tag
+        if (sent._tag === "Right" && Option.isSome(sent.right)) {
+          yield* restrictions.update(record.id, { promptMessageId: sent.right.value })
+          // Step 8: the prompt goes after prompt_ttl_seconds whatever happens (BOT-29).
+          yield* jobs.scheduleAutoDelete(groupId, [sent.right.value], Duration.seconds(req.group.settings.promptTtlSeconds), promptDeleteKind).pipe(
+            Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
+          )
+        } else if (sent._tag === "Left") errorCode ??= sent.left._tag
         // Step 9.
         yield* decisions.record({
           groupId, userId, trigger: req.trigger, decision: "restrict", reason: external ? "external_restriction" : null,

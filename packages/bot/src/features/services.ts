@@ -1,4 +1,4 @@
-import type { ChannelEvents, ChatAdmins, ChatSettings, Enforcement, GroupProtection, KeyValueStore, MemberChanges, TelegramApi, Verification } from "@nezuko/core"
+import type { ChannelEvents, ChatAdmins, ChatSettings, Enforcement, GroupDirectory, GroupProtection, Jobs, KeyValueStore, MemberChanges, TelegramApi, Verification } from "@nezuko/core"
 import type { RestrictionRepo } from "@nezuko/db"
 import type { BotIdentity } from "../BotIdentity.js"
 
@@ -14,4 +14,6 @@ export type EngineFeatureServices =
   | MemberChanges
   | ChatSettings
   | ChatAdmins
+  | GroupDirectory
+  | Jobs
   | BotIdentity
