@@ -59,6 +59,8 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
       yield* sql`UPDATE group_settings SET ${sql(column)} = ${value} WHERE group_id = ${groupId}`
       // The group snapshot lives in the KeyValueStore (CACHE-1 cfg:), where the bot will look next.
       yield* Effect.flatMap(KeyValueStore, (store) => store.remove(`cfg:${groupId}`))
+      // Each replica keeps a decoded copy for up to 5 s (CACHE-7): wait it out, as a panel change would.
+      yield* Effect.sleep("5100 millis")
     }))
   return {
     sandbox,

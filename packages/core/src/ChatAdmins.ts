@@ -1,5 +1,5 @@
 import { type ChatId, type UserId } from "@nezuko/domain"
-import { Duration, Effect, Option, Schema } from "effect"
+import { Cache, Duration, Effect, Exit, Option, Schema } from "effect"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { TelegramApi } from "./TelegramApi.js"
 
@@ -32,7 +32,7 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
           isAnonymous: m.is_anonymous
         })))
 
-    const list = Effect.fn("ChatAdmins.list")(function* (groupId: ChatId) {
+    const load = Effect.fn("ChatAdmins.load")(function* (groupId: ChatId) {
       const hit = yield* store.get(key(groupId)).pipe(
         Effect.map(Option.flatMap(Schema.decodeUnknownOption(AdminList))),
         Effect.orElseSucceed(() => Option.none<AdminList>())
@@ -43,13 +43,21 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
       return admins
     })
 
+    // Decoded per process for 10 s in front of the shared `adm:` entry; a change seen here invalidates both.
+    const local = yield* Cache.makeWith({
+      capacity: 20_000,
+      lookup: load,
+      timeToLive: (exit) => (Exit.isSuccess(exit) ? Duration.seconds(10) : Duration.zero)
+    })
+    const list = (groupId: ChatId) => local.get(groupId)
+
     return {
       list,
       isAdmin: (groupId: ChatId, userId: UserId) => Effect.map(list(groupId), (admins) => admins.some((a) => a.userId === userId)),
       /** Creator, or an administrator with can_restrict_members (BOT-5). */
       isAuthorized: (groupId: ChatId, userId: UserId) =>
         Effect.map(list(groupId), (admins) => admins.some((a) => a.userId === userId && a.canRestrict)),
-      invalidate: (groupId: ChatId) => Effect.ignore(store.remove(key(groupId)))
+      invalidate: (groupId: ChatId) => Effect.zipRight(local.invalidate(groupId), Effect.ignore(store.remove(key(groupId))))
     } as const
   })
 }) {}

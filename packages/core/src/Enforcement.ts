@@ -1,4 +1,4 @@
-import { MemberRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
+import { MemberRepo } from "@nezuko/db"
 import type { ChatId, UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Option } from "effect"
 import { ChatAdmins } from "./ChatAdmins.js"
@@ -13,6 +13,7 @@ import { Membership } from "./Membership.js"
 import { Protection } from "./Protection.js"
 import { Restrictor } from "./Restrictor.js"
 import { TelegramApi } from "./TelegramApi.js"
+import { UserFlags } from "./UserFlags.js"
 import { text } from "./Texts.js"
 
 /**
@@ -23,8 +24,7 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
   effect: Effect.gen(function* () {
     const directory = yield* GroupDirectory
     const admins = yield* ChatAdmins
-    const whitelist = yield* WhitelistRepo
-    const restrictions = yield* RestrictionRepo
+    const flags = yield* UserFlags
     const members = yield* MemberRepo
     const membership = yield* Membership
     const restrictor = yield* Restrictor
@@ -35,9 +35,16 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
     const decisions = yield* Decisions
 
     // BOT-49: at most one write per (group, user) every 10 minutes, and never message content.
+    const seenHere = new Map<string, number>()
     const track = (groupId: ChatId, user: Sender) =>
       Effect.gen(function* () {
-        const fresh = yield* store.setIfAbsent(`seen:${groupId}:${user.id}`, "1", Duration.minutes(10))
+        // This replica's own memory answers most repeats without a round trip; Redis dedupes across replicas.
+        const id = `${groupId}:${user.id}`
+        const now = yield* Clock.currentTimeMillis
+        if ((seenHere.get(id) ?? 0) > now) return
+        if (seenHere.size > 100_000) seenHere.clear()
+        seenHere.set(id, now + 600_000)
+        const fresh = yield* store.setIfAbsent(`seen:${id}`, "1", Duration.minutes(10))
         if (!fresh) return
         yield* members.rememberUser({ userId: user.id, firstName: user.firstName, lastName: user.lastName, username: user.username, isBot: user.isBot, languageCode: user.languageCode })
         yield* members.setPresence(groupId, user.id, "member", false)
@@ -49,8 +56,8 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
         if (yield* admins.isAdmin(g.chatId, user.id).pipe(Effect.orElseSucceed(() => false))) {
           return { _tag: "Exempt", reason: "admin", startedAt } as const
         }
-        if (yield* whitelist.isWhitelisted(g.chatId, user.id)) return { _tag: "Exempt", reason: "whitelist", startedAt } as const
-        const pending = yield* restrictions.findPending(g.chatId, user.id)
+        if (yield* flags.isWhitelisted(g.chatId, user.id)) return { _tag: "Exempt", reason: "whitelist", startedAt } as const
+        const pending = yield* flags.pending(g.chatId, user.id)
         const channels = verifiable(g.channels)
         if (Option.isSome(pending) && trigger === "message") {
           return { _tag: "Pending", startedAt, channels } as const

@@ -16,6 +16,7 @@ import { ChannelResolver } from "./ProtectChecks.js"
 import { PromptCoalescer } from "./PromptCoalescer.js"
 import { Protection } from "./Protection.js"
 import { Restrictor } from "./Restrictor.js"
+import { UserFlags } from "./UserFlags.js"
 import { Verification } from "./Verification.js"
 
 /** The repositories the engine reads and writes (each needs the SqlClient). */
@@ -24,7 +25,7 @@ export const EngineReposLive = Layer.mergeAll(
   WhitelistRepo.Default, AuditRepo.Default, JoinRequestRepo.Default, VerificationLogRepo.Default
 )
 
-const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, GroupPermissions.Default, Membership.Default)
+const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, GroupPermissions.Default, Membership.Default, UserFlags.Default)
 
 /**
  * The enforcement engine's services over the infrastructure the process provides once: TelegramApi,

@@ -1,6 +1,6 @@
 import { ChannelRepo, GroupRepo, SettingsRepo } from "@nezuko/db"
 import { ChannelId, ChatId, defaultSettings, GroupHealth, SettingsValues, UserId } from "@nezuko/domain"
-import { Duration, Effect, Option, Schema } from "effect"
+import { Cache, Duration, Effect, Exit, Option, Schema } from "effect"
 import { KeyValueStore } from "./KeyValueStore.js"
 
 export const LinkedChannel = Schema.Struct({
@@ -34,6 +34,7 @@ const codec = Schema.parseJson(GroupSnapshot)
 const encode = Schema.encodeSync(codec)
 const decode = Schema.decodeUnknownOption(codec)
 const ttl = Duration.seconds(60)
+const localTtl = Duration.seconds(5)
 const key = (groupId: ChatId) => `cfg:${groupId}`
 
 /** A link to a channel as the prompt shows it (BOT-14): public username first, then a stored link. */
@@ -73,15 +74,26 @@ export class GroupDirectory extends Effect.Service<GroupDirectory>()("@nezuko/co
     const cached = (groupId: ChatId) =>
       store.get(key(groupId)).pipe(Effect.map(Option.flatMap(decode)), Effect.orElseSucceed(() => Option.none<GroupSnapshot>()))
 
-    const get = Effect.fn("GroupDirectory.get")(function* (groupId: ChatId) {
-      const hit = yield* cached(groupId)
-      if (Option.isSome(hit)) return hit
-      const fresh = yield* loadFromDb(groupId)
-      if (Option.isSome(fresh)) yield* Effect.ignore(store.set(key(groupId), encode(fresh.value), ttl))
-      return fresh
+    const load = (groupId: ChatId) =>
+      Effect.gen(function* () {
+        const hit = yield* cached(groupId)
+        if (Option.isSome(hit)) return hit
+        const fresh = yield* loadFromDb(groupId)
+        if (Option.isSome(fresh)) yield* Effect.ignore(store.set(key(groupId), encode(fresh.value), ttl))
+        return fresh
+      })
+
+    // A decoded copy per process for 5 s in front of the shared `cfg:` entry: the hot path then needs no
+    // round trip and no decode, and a change made on another replica still arrives within CACHE-7's 5 s.
+    const local = yield* Cache.makeWith({
+      capacity: 20_000,
+      lookup: load,
+      timeToLive: (exit) => (Exit.isSuccess(exit) ? localTtl : Duration.zero)
     })
 
-    const invalidate = (groupId: ChatId) => Effect.ignore(store.remove(key(groupId)))
+    const get = (groupId: ChatId) => local.get(groupId)
+
+    const invalidate = (groupId: ChatId) => Effect.zipRight(local.invalidate(groupId), Effect.ignore(store.remove(key(groupId))))
 
     /** Protection applies only when enabled, in a supergroup, with a channel, and the bot is an admin (BOT-22). */
     const isEnforced = (g: GroupSnapshot) =>

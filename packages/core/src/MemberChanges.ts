@@ -5,6 +5,7 @@ import type { ChatMember } from "grammy/types"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory } from "./GroupDirectory.js"
+import { UserFlags } from "./UserFlags.js"
 import { Verification } from "./Verification.js"
 
 export interface GroupMemberChange {
@@ -30,6 +31,7 @@ export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core
     const admins = yield* ChatAdmins
     const decisions = yield* Decisions
     const verification = yield* Verification
+    const flags = yield* UserFlags
 
     const isAdminStatus = (m: ChatMember) => m.status === "creator" || m.status === "administrator"
 
@@ -54,6 +56,7 @@ export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core
         if (!(yield* closeWith("overridden", "admin"))) return
         const snapshot = yield* directory.get(c.groupId)
         const hours = Option.match(snapshot, { onNone: () => 24, onSome: (g) => g.settings.adminOverrideHours })
+        yield* flags.forget(c.groupId, c.userId)
         if (hours > 0) {
           yield* whitelist.add({ groupId: c.groupId, userId: c.userId, expiresAt: new Date(now + hours * 3_600_000), reason: "admin_override" })
         }

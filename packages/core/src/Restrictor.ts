@@ -13,6 +13,7 @@ import { PromptCoalescer } from "./PromptCoalescer.js"
 import type { PromptTemplate } from "./Prompts.js"
 import { isSilencedByOthers, priorOf, Protection } from "./Protection.js"
 import { TelegramApi } from "./TelegramApi.js"
+import { UserFlags } from "./UserFlags.js"
 
 export interface RestrictRequest {
   readonly group: GroupSnapshot
@@ -49,6 +50,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const decisions = yield* Decisions
     const prompts = yield* PromptCoalescer
     const jobs = yield* Jobs
+    const flags = yield* UserFlags
 
     const deleteOffending = (req: RestrictRequest) =>
       req.messageId !== undefined && (req.group.settings.deleteUnverifiedMessages || req.group.settings.enforcementMode === "delete_only")
@@ -108,6 +110,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           missingChannelIds: req.missing.map((c) => c.chatId), priorMember: priorOf(member),
           deadlineAt: new Date(now + req.group.settings.timeoutMinutes * 60_000)
         })
+        yield* flags.forget(groupId, userId)
         if (Option.isNone(inserted)) return
         const record = inserted.value
         // Step 6: the mute, unless delete-only (by choice or for want of the right) or someone else already silenced them.
