@@ -1,5 +1,5 @@
 import type { ChannelId, UserId } from "@nezuko/domain"
-import { Deferred, Duration, Effect, FiberId, Metric, Option, Random } from "effect"
+import { Clock, Deferred, Duration, Effect, FiberId, Metric, Option, Random } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
 import { KeyValueStore } from "./KeyValueStore.js"
@@ -74,7 +74,10 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
 
     const remember = Effect.fn("Membership.remember")(function* (channelId: ChannelId, userId: UserId, member: boolean, until?: number) {
       let ttl = yield* jittered(member ? config.cachePositiveTtl : config.cacheNegativeTtl)
-      if (until !== undefined) ttl = Duration.min(ttl, Duration.seconds(Math.max(1, until - Date.now() / 1000)))
+      if (until !== undefined) {
+        const now = yield* Clock.currentTimeMillis
+        ttl = Duration.min(ttl, Duration.seconds(Math.max(1, until - now / 1000)))
+      }
       yield* Effect.ignore(store.set(key(channelId, userId), member ? "1" : "0", ttl))
     })
 
