@@ -144,7 +144,7 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     const deleted = await h.driver.waitForDelete(G, replyId, { after: mark, timeoutMs: 15_000 })
     expect(deleted.at - reply.at).toBeGreaterThanOrEqual(1_900)
     const deadline = Date.now() + 5_000
-    let jobs: Array<{ kind: string; state: string }> = []
+    let jobs: ReadonlyArray<{ kind: string; state: string }> = []
     while (Date.now() < deadline) {
       jobs = await h.query<{ kind: string; state: string }>(`SELECT kind, state FROM scheduled_jobs WHERE kind = 'auto_delete' AND payload->>'message_id' = '${replyId}'`)
       if (jobs[0]?.state === "done") break
