@@ -50,7 +50,10 @@ export const mapError = (error: unknown): Mapped | undefined => {
       return {
         code: "VAL_001",
         detail: "Some fields are invalid.",
-        errors: ArrayFormatter.formatErrorSync(error as ParseError).map((issue) => ({ field: pointer(issue.path), message: issue.message }))
+        // A union reports one issue per member; one error per field is what a form or a client can use.
+        errors: ArrayFormatter.formatErrorSync(error as ParseError)
+          .map((issue) => ({ field: pointer(issue.path), message: issue.message }))
+          .filter((e, i, all) => all.findIndex((o) => o.field === e.field) === i)
       }
     case "NotFound":
     case "ChannelNotFound":

@@ -1,15 +1,20 @@
 import type { SqlClient } from "@effect/sql"
 import { AdminAuthLive, type AppConfig, BaseLive, CacheLive, DatabaseLive, type Health, type KeyValueStore } from "@nezuko/core"
-import { AuditRepo, ChannelRepo, GroupRepo, SettingsRepo, VerificationLogRepo } from "@nezuko/db"
+import { AlertRepo, AuditRepo, ChannelRepo, DashboardStatsRepo, GroupListRepo, GroupRepo, SettingsRepo, VerificationLogRepo } from "@nezuko/db"
 import { Layer } from "effect"
+import { PanelEngineLive } from "./engine.server.js"
+import { GroupAdmin } from "./services/GroupAdmin.server.js"
 
-/** Repositories the pages read and write directly (the use-case services arrive with "Admin panel II"). */
-const PageRepos = Layer.mergeAll(GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, VerificationLogRepo.Default, AuditRepo.Default)
+/** Repositories the pages read directly (lists, cards); writes go through the use-case services. */
+const PageRepos = Layer.mergeAll(
+  GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, VerificationLogRepo.Default, AuditRepo.Default,
+  GroupListRepo.Default, DashboardStatsRepo.Default, AlertRepo.Default
+)
 
 /** What the panel needs from the process: configuration, readiness, the database and the cache. */
 export type PanelInfrastructure = AppConfig | Health | SqlClient.SqlClient | KeyValueStore
 
-const services = Layer.mergeAll(AdminAuthLive, PageRepos)
+const services = Layer.mergeAll(PageRepos, GroupAdmin.Default.pipe(Layer.provideMerge(PanelEngineLive))).pipe(Layer.provideMerge(AdminAuthLive))
 
 /** The panel's services over whatever infrastructure is given (the process's, or PGlite in tests). */
 export const panelServices = <E, R>(infrastructure: Layer.Layer<PanelInfrastructure, E, R>) =>
@@ -17,5 +22,5 @@ export const panelServices = <E, R>(infrastructure: Layer.Layer<PanelInfrastruct
 
 export type PanelServices = Layer.Layer.Success<typeof services> | PanelInfrastructure
 
-/** The one layer graph of the panel process (CONVENTIONS §6): config, logging, Postgres, cache, auth. */
+/** The one layer graph of the panel process (CONVENTIONS §6): config, logging, Postgres, cache, auth, engine. */
 export const PanelLive = panelServices(Layer.mergeAll(DatabaseLive, CacheLive).pipe(Layer.provideMerge(BaseLive("panel"))))

@@ -23,7 +23,7 @@ const problemOf = async (response: Response) => {
 }
 
 /** Every route of this release × method × role, with the permission its guard checks (PANEL-18). */
-const matrix: ReadonlyArray<{ readonly path: string; readonly method: "GET" | "POST"; readonly permission: Permission }> = [
+const matrix: ReadonlyArray<{ readonly path: string; readonly method: "GET" | "POST"; readonly permission: Permission; readonly ok?: number }> = [
   { path: "/dashboard", method: "GET", permission: "read:panel:any" },
   { path: "/groups", method: "GET", permission: "read:panel:any" },
   { path: `/groups/${group.id}`, method: "GET", permission: "read:panel:any" },
@@ -38,7 +38,17 @@ const matrix: ReadonlyArray<{ readonly path: string; readonly method: "GET" | "P
   { path: "/sandbox", method: "GET", permission: "use:sandbox:any" },
   { path: "/account", method: "GET", permission: "update:account:own" },
   { path: "/account/password", method: "GET", permission: "update:account:own" },
-  { path: "/api/v1/me", method: "GET", permission: "update:account:own" }
+  { path: "/api/v1/me", method: "GET", permission: "update:account:own" },
+  { path: "/api/v1/groups", method: "GET", permission: "read:panel:any" },
+  { path: `/api/v1/groups/${group.id}`, method: "GET", permission: "read:panel:any" },
+  { path: `/api/v1/groups/${group.id}`, method: "POST", permission: "update:group:any", ok: 405 },
+  { path: `/api/v1/groups/${group.id}/settings`, method: "GET", permission: "read:panel:any" },
+  { path: `/api/v1/groups/${group.id}/settings`, method: "POST", permission: "update:group:any", ok: 405 },
+  { path: `/api/v1/groups/${group.id}/channels`, method: "POST", permission: "update:group:any", ok: 422 },
+  { path: `/api/v1/groups/${group.id}/channels/-1001555000002`, method: "POST", permission: "update:group:any", ok: 405 },
+  { path: `/api/v1/groups/${group.id}/release`, method: "POST", permission: "manage:members:any", ok: 422 },
+  { path: `/api/v1/groups/${group.id}/whitelist`, method: "GET", permission: "read:panel:any" },
+  { path: `/api/v1/groups/${group.id}/whitelist`, method: "POST", permission: "manage:members:any", ok: 422 }
 ]
 
 export const panelSuite = (name: string, database: Layer.Layer<SqlClient.SqlClient, unknown>) =>
@@ -108,7 +118,7 @@ export const panelSuite = (name: string, database: Layer.Layer<SqlClient.SqlClie
             ? await client.send(cell.path)
             : await client.send(cell.path, { form: settingsForm(client, { muteHours: "not a number" }) })
           const allowed = can(role, cell.permission)
-          expect({ role, ...cell, status: response.status }).toEqual({ role, ...cell, status: allowed ? (cell.method === "GET" ? 200 : 400) : 403 })
+          expect({ role, ...cell, status: response.status }).toEqual({ role, ...cell, status: allowed ? (cell.ok ?? (cell.method === "GET" ? 200 : 400)) : 403 })
         }
       }
     })

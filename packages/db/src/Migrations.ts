@@ -7,6 +7,7 @@ import verificationLog from "./migrations/0004_verification_log.js"
 import jobsAlertsInstances from "./migrations/0005_jobs_alerts_instances.js"
 import adminAuth from "./migrations/0006_admin_auth.js"
 import auditLog from "./migrations/0007_audit_log.js"
+import panelIndexes from "./migrations/0008_panel_indexes.js"
 
 // fromRecord, not fromFileSystem: the panel's Vite bundle cannot import migration files dynamically.
 export const migrations = {
@@ -16,7 +17,8 @@ export const migrations = {
   "0004_verification_log": verificationLog,
   "0005_jobs_alerts_instances": jobsAlertsInstances,
   "0006_admin_auth": adminAuth,
-  "0007_audit_log": auditLog
+  "0007_audit_log": auditLog,
+  "0008_panel_indexes": panelIndexes
 }
 
 export const migrationsTable = "nezuko_migrations"

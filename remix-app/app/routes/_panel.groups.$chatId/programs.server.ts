@@ -1,10 +1,9 @@
-import { SqlClient } from "@effect/sql"
-import { CurrentAdmin } from "@nezuko/core"
 import { GroupRepo, SettingsRepo } from "@nezuko/db"
-import { ChatIdFromString, FieldError, NotFound, SettingsValues, ValidationFailed } from "@nezuko/domain"
+import { ChatIdFromString, NotFound, SettingsValues } from "@nezuko/domain"
 import { data, redirect } from "@remix-run/node"
 import { Effect, Option, ParseResult, Schema } from "effect"
-import { audit, formData, RequestInfo } from "../../request.server.js"
+import { formData, RequestInfo } from "../../request.server.js"
+import { saveSettings } from "../../services/groupSettings.server.js"
 import { fromForm } from "./fields.js"
 
 const groupOf = Effect.gen(function* () {
@@ -31,9 +30,6 @@ export const show = Effect.gen(function* () {
   }
 })
 
-const changedKeys = (before: Record<string, unknown>, after: Record<string, unknown>) =>
-  Object.keys(after).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
-
 const pointer = (path: ReadonlyArray<PropertyKey>) => `/${path.map(String).join("/")}`
 
 /**
@@ -48,24 +44,8 @@ export const save = Effect.gen(function* () {
     const errors = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((i) => ({ field: pointer(i.path), message: i.message }))
     return data({ errors }, { status: 400 })
   }
-  const repo = yield* SettingsRepo
-  const current = yield* repo.find(group.chatId)
-  if (Option.isNone(current)) {
-    return yield* new ValidationFailed({ errors: [new FieldError({ field: "/", message: "this group has no settings yet: protect it first" })] })
-  }
   const expected = form.get("updated_at")
   const expectedAt = typeof expected === "string" && expected !== "" ? new Date(expected) : undefined
-  const me = yield* CurrentAdmin
-  const sql = yield* SqlClient.SqlClient
-  const before: Record<string, unknown> = { ...Schema.encodeSync(SettingsValues)(current.value) }
-  const after: Record<string, unknown> = { ...Schema.encodeSync(SettingsValues)(decoded.right) }
-  const keys = changedKeys(before, after)
-  yield* sql.withTransaction(Effect.gen(function* () {
-    yield* repo.update(group.chatId, decoded.right, { admin: me.id }, expectedAt)
-    yield* audit({
-      action: "group.settings.update", resourceType: "group", resourceId: String(group.chatId),
-      oldValue: Object.fromEntries(keys.map((k) => [k, before[k]])), newValue: Object.fromEntries(keys.map((k) => [k, after[k]]))
-    })
-  }))
+  yield* saveSettings(group.chatId, decoded.right, expectedAt)
   return redirect(`/groups/${group.chatId}?saved=1`, 303)
 })

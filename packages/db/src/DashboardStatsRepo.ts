@@ -1,0 +1,101 @@
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { dbCall } from "./dbCall.js"
+import { checkDecisions } from "./GroupListRepo.js"
+
+export interface DashboardCounts {
+  readonly protectedGroups: number
+  readonly needAttention: number
+  readonly requiredChannels: number
+  readonly checksToday: number
+  readonly restrictedToday: number
+  readonly verifiedToday: number
+  readonly pass7d: number
+  readonly restrict7d: number
+  readonly cached24h: number
+  readonly checked24h: number
+  readonly pendingNow: number
+  readonly medianVerifySeconds7d: number | null
+  readonly created7d: number
+  readonly verified7d: number
+  readonly liveReplicas: number
+}
+
+export interface DayCount {
+  readonly day: string
+  readonly decision: string
+  readonly count: number
+}
+
+export interface ActivityRow {
+  readonly at: Date
+  readonly kind: string
+  readonly groupId: number | null
+  readonly userId: number | null
+  readonly detail: string | null
+}
+
+const notable = ["restrict", "verify", "kick", "ban", "release", "approve", "decline"] as const
+
+/** PANEL-4's figures, each one SQL statement over the verification log, restrictions, groups and instances. */
+export class DashboardStatsRepo extends Effect.Service<DashboardStatsRepo>()("@nezuko/db/DashboardStatsRepo", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+
+    /** `startOfToday` is midnight in PANEL_TIMEZONE; `now` is passed so tests and the cards agree on one instant. */
+    const counts = (startOfToday: Date, now: Date) => {
+      const d7 = new Date(now.getTime() - 7 * 86_400_000)
+      const h24 = new Date(now.getTime() - 86_400_000)
+      return dbCall(Effect.map(sql<DashboardCounts>`
+        SELECT
+          (SELECT count(*)::int FROM groups WHERE enabled AND health <> 'removed') AS protected_groups,
+          (SELECT count(*)::int FROM groups WHERE health IN ('degraded', 'broken')) AS need_attention,
+          (SELECT count(DISTINCT gc.channel_id)::int FROM group_channels gc JOIN groups g ON g.chat_id = gc.group_id WHERE g.enabled) AS required_channels,
+          t.checks_today, t.restricted_today, t.verified_today,
+          w.pass7d, w.restrict7d,
+          h.cached24h, h.checked24h,
+          (SELECT count(*)::int FROM restrictions WHERE state = 'pending') AS pending_now,
+          (SELECT extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY resolved_at - created_at))::float8
+             FROM restrictions WHERE state = 'verified' AND resolved_at >= ${d7}) AS median_verify_seconds7d,
+          c.created7d, c.verified7d,
+          (SELECT count(*)::int FROM bot_instances WHERE last_heartbeat_at > ${new Date(now.getTime() - 60_000)}) AS live_replicas
+        FROM
+          (SELECT count(*) FILTER (WHERE decision IN ${sql.in(checkDecisions)})::int AS checks_today,
+                  count(*) FILTER (WHERE decision = 'restrict')::int AS restricted_today,
+                  count(*) FILTER (WHERE decision IN ('verify', 'approve'))::int AS verified_today
+             FROM verification_log WHERE at >= ${startOfToday} AND at <= ${now}) t,
+          (SELECT count(*) FILTER (WHERE decision = 'pass')::int AS pass7d, count(*) FILTER (WHERE decision = 'restrict')::int AS restrict7d
+             FROM verification_log WHERE decision IN ('pass', 'restrict') AND at >= ${d7}) w,
+          (SELECT count(*) FILTER (WHERE cached)::int AS cached24h, count(cached)::int AS checked24h
+             FROM verification_log WHERE at >= ${h24}) h,
+          (SELECT count(*)::int AS created7d, count(*) FILTER (WHERE state = 'verified')::int AS verified7d
+             FROM restrictions WHERE created_at >= ${d7}) c`,
+        (rows) => rows[0]))
+    }
+
+    /** Decisions per day in `timezone` since `from` (the 14-day bar chart). */
+    const perDay = (from: Date, timezone: string, groupId?: number) =>
+      dbCall(sql<DayCount>`
+        SELECT to_char((at AT TIME ZONE ${timezone})::date, 'YYYY-MM-DD') AS day, decision, count(*)::int AS count
+        FROM verification_log WHERE at >= ${from} ${groupId === undefined ? sql`` : sql`AND group_id = ${groupId}`}
+        GROUP BY 1, 2 ORDER BY 1`)
+
+    /** The last notable events: decisions that changed someone's rights, protection changes and alerts. */
+    const activity = (limit: number) =>
+      dbCall(sql<ActivityRow>`
+        SELECT * FROM (
+          (SELECT at, decision AS kind, group_id, user_id, reason AS detail FROM verification_log
+             WHERE decision IN ${sql.in(notable)} ORDER BY at DESC LIMIT ${limit})
+          UNION ALL
+          (SELECT at, action AS kind, CASE WHEN resource_type = 'group' AND resource_id ~ '^-?[0-9]+$' THEN resource_id::bigint END AS group_id,
+                  actor_tg_id AS user_id, actor_type AS detail FROM audit_log
+             WHERE action IN ('bot.protect', 'bot.unprotect', 'group.enable', 'group.disable', 'group.channel.link', 'group.channel.unlink')
+             ORDER BY at DESC LIMIT ${limit})
+          UNION ALL
+          (SELECT opened_at AS at, 'alert' AS kind, group_id, NULL::bigint AS user_id, message AS detail FROM alerts
+             ORDER BY opened_at DESC LIMIT ${limit})
+        ) e ORDER BY at DESC LIMIT ${limit}`)
+
+    return { counts, perDay, activity } as const
+  })
+}) {}
