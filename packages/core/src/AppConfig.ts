@@ -88,7 +88,24 @@ const fields = Config.all({
   logLevel: Config.option(Config.literal(...LogLevels)("LOG_LEVEL")),
   logFormat: Config.option(Config.literal("json", "pretty")("LOG_FORMAT")),
   panelPort: intIn("PANEL_PORT", 1, 65535, 3000),
-  panelAllowedOrigins: Config.array(origin(), "PANEL_ALLOWED_ORIGINS").pipe(Config.withDefault([])),
+  // An empty value (as in .env.example) means none, which Config.array would refuse as a malformed URL.
+  panelAllowedOrigins: Config.string("PANEL_ALLOWED_ORIGINS").pipe(
+    Config.withDefault(""),
+    Config.mapOrFail((raw) => {
+      const items = raw.split(",").map((s) => s.trim()).filter((s) => s !== "")
+      const urls: Array<URL> = []
+      for (const item of items) {
+        try {
+          const url = new URL(item)
+          if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme")
+          urls.push(url)
+        } catch {
+          return Either.left(ConfigError.InvalidData([], `"${item}" is not an http(s) origin`))
+        }
+      }
+      return Either.right(urls)
+    })
+  ),
   panelTimezone: Config.string("PANEL_TIMEZONE").pipe(
     Config.validate({ message: "must be an IANA time zone such as Europe/Berlin", validation: isTimeZone }),
     Config.withDefault("UTC")

@@ -55,6 +55,8 @@ describe("AppConfig", () => {
       expect(Duration.toSeconds(ok.cacheNegativeTtl)).toBe(30)
       expect(ok.roles).toEqual(["bot", "jobs"])
       expect(ok.panelAllowedOrigins.map((u) => u.origin)).toEqual(["https://a.example", "https://b.example"])
+      const bad = yield* load({ PANEL_ALLOWED_ORIGINS: "https://a.example,ftp://b.example" })
+      expect(describeConfigError(Either.getLeft(bad).pipe(Option.getOrThrow)).join()).toContain("PANEL_ALLOWED_ORIGINS")
     }))
 
   it.effect("secrets never appear in the masked view", () =>
