@@ -14,12 +14,12 @@ const secondsOrDuration = (name: string, min: number, max: number, fallback: num
       const text = raw.trim()
       const parsed = /^\d+$/.test(text) ? Option.some(Duration.seconds(Number(text))) : Duration.decodeUnknown(text)
       return Option.match(parsed, {
-        onNone: () => Either.left(ConfigError.InvalidData([], `must be seconds or a duration such as "10 minutes", got "${raw}"`)),
+        onNone: () => Either.left(ConfigError.InvalidData([name], `must be seconds or a duration such as "10 minutes", got "${raw}"`)),
         onSome: (d) => {
           const s = Duration.toSeconds(d)
           return s >= min && s <= max
             ? Either.right(d)
-            : Either.left(ConfigError.InvalidData([], `must be between ${min} and ${max} seconds, got ${s}`))
+            : Either.left(ConfigError.InvalidData([name], `must be between ${min} and ${max} seconds, got ${s}`))
         }
       })
     }),
@@ -100,7 +100,7 @@ const fields = Config.all({
           if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme")
           urls.push(url)
         } catch {
-          return Either.left(ConfigError.InvalidData([], `"${item}" is not an http(s) origin`))
+          return Either.left(ConfigError.InvalidData(["PANEL_ALLOWED_ORIGINS"], `"${item}" is not an http(s) origin`))
         }
       }
       return Either.right(urls)

@@ -55,7 +55,8 @@ describe("AppConfig", () => {
       expect(Duration.toSeconds(ok.cacheNegativeTtl)).toBe(30)
       expect(ok.roles).toEqual(["bot", "jobs"])
       expect(ok.panelAllowedOrigins.map((u) => u.origin)).toEqual(["https://a.example", "https://b.example"])
-      const bad = yield* load({ PANEL_ALLOWED_ORIGINS: "https://a.example,ftp://b.example" })
+      const bad = yield* load({ PANEL_ALLOWED_ORIGINS: "https://a.example,ftp://b.example", CACHE_POSITIVE_TTL: "soon" })
+      expect(describeConfigError(Either.getLeft(bad).pipe(Option.getOrThrow)).join()).toContain("CACHE_POSITIVE_TTL: must be seconds")
       expect(describeConfigError(Either.getLeft(bad).pipe(Option.getOrThrow)).join()).toContain("PANEL_ALLOWED_ORIGINS")
     }))
 
