@@ -28,7 +28,15 @@ export const currentAdminFrom = Effect.gen(function* () {
 // Until the password is changed, a must_change_password account reaches only the page that changes it (PANEL-3).
 const passwordChangePaths = new Set(["/account/password", "/logout"])
 
-const guard = <P extends Permission, A, E>(permission: P, program: Effect.Effect<A, E, Guarded<P>>, mode: Mode, action?: string) =>
+/** The audit action of a refused mutation: fixed, or read from the submitted form (pages with several intents). */
+export type AuditAction = string | ((form: FormData) => string)
+
+const actionName = (info: RequestInfoShape, action: AuditAction | undefined, permission: Permission) =>
+  typeof action === "function"
+    ? Effect.promise(() => info.request.clone().formData().catch(() => new FormData())).pipe(Effect.map(action))
+    : Effect.succeed(action ?? permission)
+
+const guard = <P extends Permission, A, E>(permission: P, program: Effect.Effect<A, E, Guarded<P>>, mode: Mode, action?: AuditAction) =>
   Effect.gen(function* () {
     const info = yield* RequestInfo
     const admin = yield* CurrentAdmin
@@ -40,7 +48,8 @@ const guard = <P extends Permission, A, E>(permission: P, program: Effect.Effect
       // SEC-13: a refused attempt to change something is audited as `denied`.
       Effect.tapError((e) =>
         Predicate.isTagged(e, "Forbidden") && mutating(info.request)
-          ? audit({ action: action ?? permission, resourceType: "route", resourceId: info.url.pathname, outcome: "denied" })
+          ? Effect.flatMap(actionName(info, action, permission), (name) =>
+            audit({ action: name, resourceType: "route", resourceId: info.url.pathname, outcome: "denied" }))
           : Effect.void)
     )
   }).pipe(Effect.provideServiceEffect(CurrentAdmin, currentAdminFrom))
@@ -107,12 +116,12 @@ export const respond = (response: Response) => Effect.die(response)
  * `permission` against PANEL-18 (deny by default: the permission is required), runs the program, and maps its
  * typed errors to responses. `action` names the audit action written when a mutation is refused.
  */
-export const effectLoader = <P extends Permission, A, E>(permission: P, program: Effect.Effect<A, E, Guarded<P>>, action?: string) =>
+export const effectLoader = <P extends Permission, A, E>(permission: P, program: Effect.Effect<A, E, Guarded<P>>, action?: AuditAction) =>
   (args: Args) => run("page", guard(permission, program, "page", action), args) as Promise<A>
 export const effectAction = effectLoader
 
 /** JSON resource routes under /api/v1: the same guard; errors become problem+json instead of pages. */
-export const apiLoader = <P extends Permission, A, E>(permission: P, program: Effect.Effect<A, E, Guarded<P>>, action?: string) =>
+export const apiLoader = <P extends Permission, A, E>(permission: P, program: Effect.Effect<A, E, Guarded<P>>, action?: AuditAction) =>
   (args: Args) => run("api", guard(permission, program, "api", action), args) as Promise<Response>
 export const apiAction = apiLoader
 

@@ -1,6 +1,8 @@
 import type { SqlClient } from "@effect/sql"
 import { AdminAuthLive, type AppConfig, BaseLive, CacheLive, DatabaseLive, type Health, type KeyValueStore } from "@nezuko/core"
-import { AlertRepo, AuditRepo, ChannelRepo, DashboardStatsRepo, GroupListRepo, GroupRepo, SettingsRepo, VerificationLogRepo } from "@nezuko/db"
+import {
+  AlertRepo, AuditRepo, ChannelRepo, DashboardStatsRepo, DecisionLogRepo, GroupListRepo, GroupRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
+} from "@nezuko/db"
 import { Layer } from "effect"
 import { PanelEngineLive } from "./engine.server.js"
 import { GroupAdmin } from "./services/GroupAdmin.server.js"
@@ -8,7 +10,7 @@ import { GroupAdmin } from "./services/GroupAdmin.server.js"
 /** Repositories the pages read directly (lists, cards); writes go through the use-case services. */
 const PageRepos = Layer.mergeAll(
   GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, VerificationLogRepo.Default, AuditRepo.Default,
-  GroupListRepo.Default, DashboardStatsRepo.Default, AlertRepo.Default
+  GroupListRepo.Default, DashboardStatsRepo.Default, AlertRepo.Default, DecisionLogRepo.Default, RestrictionRepo.Default, WhitelistRepo.Default
 )
 
 /** What the panel needs from the process: configuration, readiness, the database and the cache. */

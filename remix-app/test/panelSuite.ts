@@ -134,7 +134,7 @@ export const panelSuite = (name: string, database: Layer.Layer<SqlClient.SqlClie
       expect(denied.at(-1)?.requestId).toBe("at19-viewer-0001")
 
       const admin = signedIn("admin")
-      const page = await (await admin.send(`/groups/${group.id}`)).text()
+      const page = await (await admin.send(`/groups/${group.id}?tab=settings`)).text()
       const updatedAt = /name="updated_at" value="([^"]+)"/.exec(page)?.[1] ?? ""
       const saved = await admin.send(`/groups/${group.id}`, { form: { ...settingsForm(admin, { muteHours: "48" }), updated_at: updatedAt } })
       expect(saved.status).toBe(303)

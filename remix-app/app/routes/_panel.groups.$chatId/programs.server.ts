@@ -1,12 +1,14 @@
-import { GroupRepo, SettingsRepo } from "@nezuko/db"
+import { AppConfig, can, CurrentAdmin } from "@nezuko/core"
+import { ChannelRepo, DashboardStatsRepo, DecisionLogRepo, GroupListRepo, GroupRepo, RestrictionRepo, SettingsRepo, WhitelistRepo } from "@nezuko/db"
 import { ChatIdFromString, NotFound, SettingsValues } from "@nezuko/domain"
-import { data, redirect } from "@remix-run/node"
-import { Effect, Option, ParseResult, Schema } from "effect"
-import { formData, RequestInfo } from "../../request.server.js"
-import { saveSettings } from "../../services/groupSettings.server.js"
-import { fromForm } from "./fields.js"
+import { DateTime, Effect, Option, Schema } from "effect"
+import { decodeQueryOrDefaults, pageMeta, pagingFields } from "../../api/listQuery.server.js"
+import { RequestInfo } from "../../request.server.js"
 
-const groupOf = Effect.gen(function* () {
+export const tabs = ["overview", "channels", "settings", "members", "decisions"] as const
+export type Tab = (typeof tabs)[number]
+
+export const groupOf = Effect.gen(function* () {
   const { params } = yield* RequestInfo
   const chatId = yield* Schema.decodeUnknown(ChatIdFromString)(params.chatId).pipe(
     Effect.mapError(() => new NotFound({ resource: "group", id: String(params.chatId) }))
@@ -16,36 +18,89 @@ const groupOf = Effect.gen(function* () {
   return group.value
 })
 
+const DecisionFilters = Schema.Struct({
+  ...pagingFields,
+  decision: Schema.optionalWith(Schema.Literal("pass", "exempt", "restrict", "still_missing", "verify", "release", "kick", "ban", "approve", "decline", "deferred", "dry_run"), { as: "Option" }),
+  trigger: Schema.optionalWith(Schema.Literal("message", "join", "join_request", "button", "leave", "rejoin", "batch", "timeout", "manual"), { as: "Option" }),
+  user: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.positive()), { as: "Option" })
+})
+
+const iso = (d: Date | null) => d?.toISOString() ?? null
+
+const overview = (chatId: number) =>
+  Effect.gen(function* () {
+    const config = yield* AppConfig
+    const now = yield* DateTime.now
+    const local = DateTime.setZone(now, DateTime.zoneUnsafeMakeNamed(config.panelTimezone))
+    const from = DateTime.toDate(DateTime.subtract(DateTime.startOf(local, "day"), { days: 29 }))
+    const perDay = yield* Effect.flatMap(DashboardStatsRepo, (r) => r.perDay(from, config.panelTimezone, chatId))
+    const days = Array.from({ length: 30 }, (_, i) => {
+      const p = DateTime.toParts(DateTime.subtract(local, { days: 29 - i }))
+      const day = `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`
+      const row = { day, pass: 0, restrict: 0, verify: 0, other: 0 }
+      for (const r of perDay.filter((x) => x.day === day)) {
+        if (r.decision === "pass" || r.decision === "restrict") row[r.decision] += r.count
+        else if (r.decision === "verify" || r.decision === "approve") row.verify += r.count
+        else row.other += r.count
+      }
+      return row
+    })
+    const total = (k: "pass" | "restrict" | "verify") => days.reduce((s, d) => s + d[k], 0)
+    return { days, totals30d: { pass: total("pass"), restrict: total("restrict"), verify: total("verify") } }
+  })
+
 export const show = Effect.gen(function* () {
   const group = yield* groupOf
-  const settings = yield* Effect.flatMap(SettingsRepo, (repo) => repo.find(group.chatId))
   const { url } = yield* RequestInfo
+  const me = yield* CurrentAdmin
+  const requested = url.searchParams.get("tab") ?? "overview"
+  const tab: Tab = (tabs as ReadonlyArray<string>).includes(requested) ? (requested as Tab) : "overview"
+  const counts = yield* Effect.flatMap(GroupListRepo, (r) => r.countsOf(group.chatId))
+  const channels = yield* Effect.flatMap(ChannelRepo, (r) => r.linkedTo(group.chatId))
+  // Always loaded: a refused settings post re-renders the form on whichever URL it came from.
+  const settings = yield* Effect.flatMap(SettingsRepo, (repo) => repo.find(group.chatId))
+  const members = tab === "members"
+    ? {
+      pending: (yield* Effect.flatMap(RestrictionRepo, (r) => r.pendingInGroup(group.chatId))).map((r) => ({
+        userId: r.userId, trigger: r.trigger, missing: r.missingChannelIds, since: r.createdAt.toISOString(), deadline: iso(r.deadlineAt), owner: r.owner
+      })),
+      whitelist: (yield* Effect.flatMap(WhitelistRepo, (r) => r.list(group.chatId, 200))).map((w) => ({
+        userId: w.userId, global: w.groupId === null, expiresAt: iso(w.expiresAt), reason: w.reason
+      }))
+    }
+    : null
+  const decisions = tab === "decisions"
+    ? yield* Effect.gen(function* () {
+      const { errors, value } = yield* decodeQueryOrDefaults(DecisionFilters)
+      const { rows, total } = yield* Effect.flatMap(DecisionLogRepo, (r) => r.list({
+        groupId: group.chatId, decision: Option.getOrNull(value.decision), trigger: Option.getOrNull(value.trigger),
+        userId: Option.getOrNull(value.user), page: value.page, perPage: value.per_page, order: value.order
+      }))
+      return {
+        errors, meta: pageMeta(value.page, value.per_page, total),
+        filters: { decision: Option.getOrElse(value.decision, () => ""), trigger: Option.getOrElse(value.trigger, () => ""), user: Option.match(value.user, { onNone: () => "", onSome: String }) },
+        rows: rows.map((r) => ({ ...r, at: r.at.toISOString(), channelIds: [...r.channelIds], missingChannelIds: [...r.missingChannelIds] }))
+      }
+    })
+    : null
   return {
-    group: { chatId: group.chatId, title: group.title, username: group.username, enabled: group.enabled, health: group.health },
+    tab,
+    canEdit: can(me.role, "update:group:any"),
+    canManage: can(me.role, "manage:members:any"),
+    notice: url.searchParams.get("notice"),
+    saved: url.searchParams.get("saved") === "1",
+    group: {
+      chatId: group.chatId, title: group.title, username: group.username, enabled: group.enabled, health: group.health,
+      healthReason: group.healthReason, botStatus: group.botStatus, botCanRestrict: group.botCanRestrict, botCanDelete: group.botCanDelete,
+      botCanInvite: group.botCanInvite, memberCount: group.memberCount, protectedAt: iso(group.protectedAt), pending: counts.pending, checks7d: counts.checks7d
+    },
+    channels: channels.map((c) => ({ chatId: c.chatId, title: c.title, username: c.username, inviteLink: c.inviteLink, health: c.health, healthReason: c.healthReason })),
+    overview: tab === "overview" ? yield* overview(group.chatId) : null,
     settings: Option.match(settings, {
       onNone: () => null,
       onSome: (s) => ({ values: Schema.encodeSync(SettingsValues)(s), updatedAt: s.updatedAt.toISOString() })
     }),
-    saved: url.searchParams.get("saved") === "1"
+    members,
+    decisions
   }
-})
-
-const pointer = (path: ReadonlyArray<PropertyKey>) => `/${path.map(String).join("/")}`
-
-/**
- * PANEL-7: validate every key, refuse a stale save (409 RES_002), then write the settings and their audit row
- * (old and new values of what changed) in one transaction (SEC-13).
- */
-export const save = Effect.gen(function* () {
-  const group = yield* groupOf
-  const form = yield* formData
-  const decoded = yield* Schema.decodeUnknown(SettingsValues)(fromForm(form), { errors: "all" }).pipe(Effect.either)
-  if (decoded._tag === "Left") {
-    const errors = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((i) => ({ field: pointer(i.path), message: i.message }))
-    return data({ errors }, { status: 400 })
-  }
-  const expected = form.get("updated_at")
-  const expectedAt = typeof expected === "string" && expected !== "" ? new Date(expected) : undefined
-  yield* saveSettings(group.chatId, decoded.right, expectedAt)
-  return redirect(`/groups/${group.chatId}?saved=1`, 303)
 })

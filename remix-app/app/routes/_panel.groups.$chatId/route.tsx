@@ -1,80 +1,65 @@
 import type { MetaFunction } from "@remix-run/node"
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react"
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react"
 import { CsrfInput } from "../../components/CsrfInput.js"
 import { effectAction, effectLoader } from "../../effect.server.js"
-import { type FieldSpec, settingsFields } from "./fields.js"
-import { save, show } from "./programs.server.js"
+import { act } from "./actions.server.js"
+import { ChannelsTab } from "./ChannelsTab.js"
+import { DecisionsTab } from "./DecisionsTab.js"
+import { MembersTab } from "./MembersTab.js"
+import { OverviewTab } from "./OverviewTab.js"
+import { show, tabs } from "./programs.server.js"
+import { SettingsTab } from "./SettingsTab.js"
 
-export const meta: MetaFunction = () => [{ title: "Group settings · Nezuko" }]
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.group.title ?? "Group"} · Nezuko` }]
 
 export const loader = effectLoader("read:panel:any", show)
-export const action = effectAction("update:group:any", save, "group.settings.update")
-
-type Values = Record<string, string | number | boolean | null>
-
-function Field({ error, field, value }: { readonly field: FieldSpec; readonly value: unknown; readonly error: string | undefined }) {
-  const id = `f-${field.key}`
-  const described = error ? { "aria-invalid": true, "aria-describedby": `${id}-error` } : {}
-  const control = (() => {
-    switch (field.kind) {
-      case "boolean":
-        return <input id={id} type="checkbox" name={field.key} defaultChecked={value === true} {...described} />
-      case "choice":
-        return (
-          <select id={id} name={field.key} defaultValue={String(value)} {...described}>
-            {field.options.map((o) => <option key={o} value={o}>{o.replace(/_/g, " ")}</option>)}
-          </select>
-        )
-      case "int":
-        return (
-          <span className="with-unit">
-            <input id={id} type="number" name={field.key} min={field.min} max={field.max} defaultValue={String(value)} {...described} />
-            <span className="muted">{field.unit} ({field.min}–{field.max})</span>
-          </span>
-        )
-      case "text":
-        return <input id={id} type="text" name={field.key} maxLength={field.max} defaultValue={value === null ? "" : String(value)} {...described} />
-      case "chat":
-        return <input id={id} type="text" inputMode="numeric" name={field.key} defaultValue={value === null ? "" : String(value)} {...described} />
-    }
-  })()
-  return (
-    <div className={`field field-${field.kind}`}>
-      <label htmlFor={id}>{field.label}</label>
-      {control}
-      {error ? <p className="field-error" id={`${id}-error`}>{error}</p> : null}
-    </div>
-  )
+const auditNames: Record<string, string> = {
+  enable: "group.enable", disable: "group.disable", link: "group.channel.link", unlink: "group.channel.unlink", release: "group.release",
+  release_all: "group.release", whitelist_add: "group.whitelist.add", whitelist_remove: "group.whitelist.remove"
 }
+export const action = effectAction("update:group:any", act, (form) => auditNames[String(form.get("intent"))] ?? "group.settings.update")
 
-export default function GroupSettingsPage() {
-  const { group, saved, settings } = useLoaderData<typeof loader>()
-  const result = useActionData<{ readonly errors?: ReadonlyArray<{ readonly field: string; readonly message: string }> }>()
-  const busy = useNavigation().state === "submitting"
-  const errorFor = (key: string) => result?.errors?.find((e) => e.field === `/${key}`)?.message
+const tabLabels = { overview: "Overview", channels: "Channels", settings: "Settings", members: "Members", decisions: "Decisions" } as const
+const rights = (g: { readonly botCanRestrict: boolean; readonly botCanDelete: boolean; readonly botCanInvite: boolean }) =>
+  [["Ban users", g.botCanRestrict], ["Delete messages", g.botCanDelete], ["Invite users", g.botCanInvite]] as const
+
+export default function GroupPage() {
+  const { canEdit, canManage, channels, decisions, group, members, notice, overview, saved, settings, tab } = useLoaderData<typeof loader>()
+  const result = useActionData<{ readonly intent?: string; readonly errors?: ReadonlyArray<{ readonly field: string; readonly message: string }> }>()
+  // A refused form re-renders on its own tab, whatever the URL says.
+  const shown = result?.intent === "settings" ? "settings" : result?.intent === "link" ? "channels" : result?.intent?.startsWith("whitelist") ? "members" : tab
   return (
     <section aria-labelledby="page-title">
-      <h1 id="page-title">{group.title}</h1>
-      <p className="muted">
-        {group.username ? `@${group.username} · ` : ""}<code>{group.chatId}</code> · {group.enabled ? "protected" : "not protected"} · health {group.health}
-      </p>
-      <p className="badge">The other tabs (overview, channels, members, decisions, maintenance) come with the next release.</p>
-      {saved ? <p className="notice" role="status">Settings saved.</p> : null}
-      {result?.errors?.length ? <p className="field-error" role="alert">Some settings are invalid; see below.</p> : null}
-      {settings === null ? (
-        <div className="card empty"><p>This group has no settings yet: they are created when protection is first enabled.</p></div>
-      ) : (
-        <Form method="post" className="card form-grid">
-          <CsrfInput />
-          <input type="hidden" name="updated_at" value={settings.updatedAt} />
-          {settingsFields.map((field) => (
-            <Field key={field.key} field={field} value={(settings.values as Values)[field.key]} error={errorFor(field.key)} />
-          ))}
-          <div className="actions">
-            <button type="submit" disabled={busy}>{busy ? "Saving…" : "Save settings"}</button>
-          </div>
-        </Form>
-      )}
+      <header className="group-header">
+        <div>
+          <h1 id="page-title">{group.title}</h1>
+          <p className="muted">
+            {group.username ? `@${group.username} · ` : ""}<code>{group.chatId}</code> ·{" "}
+            <span className={`pill pill-${group.enabled ? "protected" : "disabled"}`}>{group.enabled ? "protected" : "not protected"}</span>{" "}
+            <span className={`pill pill-${group.health}`}>health {group.health}</span>
+            {group.healthReason ? <span> — {group.healthReason}</span> : null}
+          </p>
+          <p className="muted">Bot: {group.botStatus ?? "unknown"} · {rights(group).map(([name, ok]) => <span key={name} className={ok ? "ok" : "missing"}>{ok ? "✓" : "✗"} {name} </span>)}</p>
+        </div>
+        {canEdit ? (
+          <Form method="post">
+            <CsrfInput />
+            {group.enabled
+              ? <button type="submit" name="intent" value="disable" className="secondary">Disable protection</button>
+              : <button type="submit" name="intent" value="enable">Enable protection</button>}
+          </Form>
+        ) : null}
+      </header>
+      {notice ? <p className="notice" role="status">{notice}</p> : null}
+      {result?.errors?.length && (result.intent === "enable" || result.intent === "disable") ? <p className="field-error" role="alert">{result.errors[0]?.message}</p> : null}
+      <nav className="tabs" aria-label="Group sections">
+        {tabs.map((t) => <Link key={t} to={`?tab=${t}`} aria-current={t === shown ? "page" : undefined}>{tabLabels[t]}</Link>)}
+      </nav>
+      {shown === "overview" && overview ? <OverviewTab group={group} overview={overview} /> : null}
+      {shown === "channels" ? <ChannelsTab channels={channels} canEdit={canEdit} errors={result?.errors} /> : null}
+      {shown === "settings" ? <SettingsTab settings={settings} errors={result?.errors} saved={saved} canEdit={canEdit} /> : null}
+      {shown === "members" && members ? <MembersTab members={members} canManage={canManage} errors={result?.errors} /> : null}
+      {shown === "decisions" && decisions ? <DecisionsTab decisions={decisions} /> : null}
     </section>
   )
 }

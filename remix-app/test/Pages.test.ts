@@ -1,0 +1,4 @@
+import { PgliteTest } from "@nezuko/testing"
+import { pagesSuite } from "./pagesSuite.js"
+
+pagesSuite("panel pages over PGlite", PgliteTest)
