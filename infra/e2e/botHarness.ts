@@ -40,7 +40,7 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
     Layer.provide(Layer.setConfigProvider(config)),
     Layer.provide(options.extra ?? Layer.empty)
   )
-  const runtime = ManagedRuntime.make(layer)
+  let runtime = ManagedRuntime.make(layer)
   try {
     await runtime.runtime()
     for (const world of worlds) await runtime.runPromise(seedDemoProtection(world))
@@ -50,6 +50,17 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
     await sandbox.close()
     await db.drop()
     throw error
+  }
+  /**
+   * A process restart: the bot's runtime is disposed (graceful shutdown) and a fresh one starts on the same
+   * database and sandbox; nothing but Postgres (and the sandbox's world) carries over, as with a new process.
+   */
+  const restart = async () => {
+    await runtime.dispose()
+    const mark = sandbox.driver.mark()
+    runtime = ManagedRuntime.make(layer)
+    await runtime.runtime()
+    await sandbox.driver.waitUntil(() => sandbox.driver.calls({ method: "getUpdates", after: mark }).length > 0, { timeoutMs: 10_000 })
   }
   const query = <A extends object>(text: string) => runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<A>(text)))
   /** Changes stored settings directly (as the panel would) and drops the group's cached snapshot. */
@@ -65,7 +76,11 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
   return {
     sandbox,
     driver: sandbox.driver as SandboxDriver,
-    runtime,
+    /** The current process's runtime (a new one after `restart`). */
+    get runtime() {
+      return runtime
+    },
+    restart,
     query,
     setSetting,
     close: async () => {
@@ -100,4 +115,17 @@ export const waitForDecisions = async (h: BotHarness, where: string, n = 1, time
     if (Date.now() > deadline) throw new Error(`expected ${n} decisions where ${where}, found ${rows.length}`)
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+/** A demo-world user, in the demo group unless told otherwise (added silently: no join is emitted). */
+export const newUser = (h: BotHarness, firstName: string, inGroup = true) => {
+  const user = h.driver.createUser({ firstName })
+  if (inGroup) h.driver.setMember(DEMO.group.id, user.id, { status: "member" }, { silent: true })
+  return user
+}
+
+/** The message id of the first prompt after `after` that mentions the user. */
+export const promptFor = async (h: BotHarness, userId: number, after: number) => {
+  const call = await h.driver.waitForCall((c) => c.method === "sendMessage" && c.ok && String(c.params.text).includes(`tg://user?id=${userId}`), { after })
+  return (call.result as { message_id: number }).message_id
 }

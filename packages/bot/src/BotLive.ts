@@ -10,6 +10,7 @@ import { JobRegistry, makeJobRunner } from "./runtime/JobRunner.js"
 import { LeaderLive } from "./runtime/Leader.js"
 import { OutboxReplayLive } from "./runtime/OutboxReplay.js"
 import { PollingLive } from "./runtime/Polling.js"
+import { TimeoutJobsLive } from "./runtime/TimeoutJobs.js"
 import { WebhookLive } from "./runtime/Webhook.js"
 
 /** Update intake for the `bot` role (OPS-1): the webhook (OPS-10) when BOT_MODE/WEBHOOK_URL say so, else polling (OPS-9). */
@@ -19,7 +20,7 @@ export const IntakeLive = Layer.unwrapEffect(
 )
 
 /** Every job kind this process can run (OPS-16): add the layer of a new kind here (`jobHandler(kind, schema, run)`). */
-export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive)
+export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive)
 
 /** The `jobs` role (OPS-1): the durable job runner and the outbox replay. */
 export const JobsRoleLive = Layer.unwrapEffect(

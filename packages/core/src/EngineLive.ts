@@ -2,6 +2,7 @@ import {
   AuditRepo, ChannelRepo, GroupRepo, JoinRequestRepo, MemberRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
 } from "@nezuko/db"
 import { Layer } from "effect"
+import { AdminReleases } from "./AdminReleases.js"
 import { ChannelEvents } from "./ChannelEvents.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { ChatSettings } from "./ChatSettings.js"
@@ -16,6 +17,7 @@ import { ChannelResolver } from "./ProtectChecks.js"
 import { PromptCoalescer } from "./PromptCoalescer.js"
 import { Protection } from "./Protection.js"
 import { Restrictor } from "./Restrictor.js"
+import { Timeouts } from "./Timeouts.js"
 import { UserFlags } from "./UserFlags.js"
 import { Verification } from "./Verification.js"
 
@@ -31,7 +33,9 @@ const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, Gr
  * The enforcement engine's services over the infrastructure the process provides once: TelegramApi,
  * KeyValueStore, SqlClient, AppConfig and VerificationLog. The bot's features and the panel use the same layer.
  */
-export const EngineLive = Layer.mergeAll(Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default).pipe(
+export const EngineLive = Layer.mergeAll(
+  Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default, Timeouts.Default, AdminReleases.Default
+).pipe(
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default)),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default)),
   Layer.provideMerge(CachesLive),

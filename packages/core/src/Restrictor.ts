@@ -13,6 +13,7 @@ import { PromptCoalescer } from "./PromptCoalescer.js"
 import type { PromptTemplate } from "./Prompts.js"
 import { isSilencedByOthers, priorOf, Protection } from "./Protection.js"
 import { TelegramApi } from "./TelegramApi.js"
+import { timeoutDedupeKey, timeoutKind, type TimeoutPayload } from "./TimeoutRules.js"
 import { UserFlags } from "./UserFlags.js"
 
 export interface RestrictRequest {
@@ -146,6 +147,13 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
             Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
           )
         } else if (sent._tag === "Left") errorCode ??= sent.left._tag
+        // Step 8 (BOT-38): the deadline is a durable job, so a restart loses none; `mute` means stay muted.
+        if (req.group.settings.timeoutAction !== "mute" && record.deadlineAt !== null) {
+          const payload: TimeoutPayload = { restriction_id: record.id, group_id: groupId, user_id: userId }
+          yield* jobs.schedule(timeoutKind, record.deadlineAt, payload, timeoutDedupeKey(record.id)).pipe(
+            Effect.catchAll((e) => Effect.logWarning(`could not schedule the timeout: ${e._tag}`))
+          )
+        }
         // Step 9.
         yield* decisions.record({
           groupId, userId, trigger: req.trigger, decision: "restrict", reason: external ? "external_restriction" : null,

@@ -4,12 +4,14 @@ import { Clock, Duration, Effect, Option } from "effect"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot } from "./GroupDirectory.js"
 import type { CallbackInput } from "./Inputs.js"
+import { Jobs } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { Membership } from "./Membership.js"
 import { missingAlert, promptKeyboard } from "./Prompts.js"
 import { Protection } from "./Protection.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { text } from "./Texts.js"
+import { timeoutDedupeKey } from "./TimeoutRules.js"
 import { callbackData } from "@nezuko/domain"
 
 /**
@@ -25,6 +27,7 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
     const restrictions = yield* RestrictionRepo
     const protection = yield* Protection
     const decisions = yield* Decisions
+    const jobs = yield* Jobs
 
     const answer = (queryId: string, message: string, alert = false) =>
       Effect.ignore(telegram.answerCallbackQuery({ callback_query_id: queryId, text: message, show_alert: alert }, { priority: 0, kind: "callback" }))
@@ -41,6 +44,8 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
     const release = Effect.fn("Verification.release")(function* (record: Restriction, trigger: Trigger, by: string, startedAt: number, cached: boolean) {
       const closed = yield* restrictions.close(record.id, "verified", by)
       if (!closed) return false
+      // The timeout job (BOT-38) has nothing left to do; it would also find the record closed.
+      if (trigger !== "timeout") yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(record.id)))
       yield* protection.restore(record, 0).pipe(
         Effect.catchAll((e) => Effect.logWarning(`restore failed: ${e._tag}`).pipe(Effect.annotateLogs({ chat_id: String(record.groupId), user_id: String(record.userId) })))
       )

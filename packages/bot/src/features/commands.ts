@@ -1,9 +1,9 @@
 import {
-  ChatAdmins, ChatSettings, type CommandChat, Enforcement, GroupDirectory, GroupProtection, Jobs, KeyValueStore, type MessageInput,
-  ProtectRefused, TelegramApi, text
+  AdminReleases, ChatAdmins, ChatSettings, type CommandChat, Enforcement, escapeHtml, GroupDirectory, GroupProtection, Jobs, KeyValueStore,
+  type MessageInput, parseUserRef, ProtectRefused, TelegramApi, text, type UserRef
 } from "@nezuko/core"
 import { RestrictionRepo } from "@nezuko/db"
-import { ChatId, defaultSettings } from "@nezuko/domain"
+import { ChatId, defaultSettings, type UserId } from "@nezuko/domain"
 import { Duration, Effect, Option } from "effect"
 import type { InlineKeyboardMarkup, Message } from "grammy/types"
 import { BotIdentity } from "../BotIdentity.js"
@@ -13,6 +13,8 @@ export const adminCommands = new Set(["protect", "unprotect", "status", "setting
 export interface Command {
   readonly name: string
   readonly args: ReadonlyArray<string>
+  /** The sender of the message the command replies to, if any (BOT-19, BOT-20). */
+  readonly replyTo?: UserId
 }
 
 export const commandChat = (message: Message): CommandChat => ({
@@ -74,13 +76,52 @@ export const runCommand = (input: MessageInput, chat: CommandChat, command: Comm
       ? protection.unprotect(chat, input.from.id, command.args[0] ?? null)
       : command.name === "status"
       ? protection.status(chat, input.from.id)
-      : Effect.succeed(`/${command.name} arrives with the next release.`)
+      : manualCommand(input, command)
     const outcome = yield* Effect.either(work)
     if (outcome._tag === "Right") return yield* replyAndClean(input, outcome.right)
     const failure = outcome.left
     if (failure instanceof ProtectRefused && failure.reply.startsWith("Only admins")) return yield* notAdmin(input, command.name)
     yield* Effect.logInfo(`/${command.name} refused: ${failure._tag}`)
     yield* replyAndClean(input, failure instanceof ProtectRefused ? failure.reply : "Telegram did not answer in time; please try again in a minute.")
+  })
+
+const whitelistUsage = "Use /whitelist to list, /whitelist add or /whitelist remove with a reply, a numeric id or a known @username."
+const releaseUsage = "Use /release with a reply, a numeric id or a known @username, or /release all."
+
+/** The command's user: an explicit argument first, else the replied-to message's sender. */
+const targetOf = (arg: string | undefined, replyTo: UserId | undefined): Option.Option<UserRef> | "invalid" =>
+  arg !== undefined
+    ? Option.match(parseUserRef(arg), { onNone: () => "invalid" as const, onSome: Option.some })
+    : replyTo === undefined ? Option.none() : Option.some({ _tag: "Id", id: replyTo })
+
+/** Resolves the target and runs `then`, or explains why there is nobody to act on. */
+const withTarget = <E, R>(ref: Option.Option<UserRef> | "invalid", usage: string, then: (userId: UserId) => Effect.Effect<string, E, R>) =>
+  Effect.gen(function* () {
+    if (ref === "invalid" || Option.isNone(ref)) return usage
+    const userId = yield* Effect.flatMap(AdminReleases, (r) => r.resolve(ref.value))
+    if (Option.isNone(userId)) {
+      return ref.value._tag === "Username"
+        ? `I don't know @${escapeHtml(ref.value.username)} yet: reply to one of their messages or use their numeric id.`
+        : usage
+    }
+    return yield* then(userId.value)
+  })
+
+/** `/whitelist [add|remove] [user]` (BOT-19) and `/release <user|all>` (BOT-20); authorization is checked by the caller. */
+const manualCommand = (input: MessageInput, command: Command) =>
+  Effect.gen(function* () {
+    const releases = yield* AdminReleases
+    const [first, ...rest] = command.args
+    const verb = first?.toLowerCase()
+    if (command.name === "release") {
+      if (verb === "all") return yield* releases.releaseAll(input.groupId, input.from.id)
+      return yield* withTarget(targetOf(first, command.replyTo), releaseUsage, (userId) => releases.release(input.groupId, input.from.id, userId))
+    }
+    if (verb === undefined && command.replyTo === undefined) return yield* releases.list(input.groupId)
+    const explicit = verb === "add" || verb === "remove"
+    const target = targetOf(explicit ? rest[0] : first, command.replyTo)
+    return yield* withTarget(target, whitelistUsage, (userId) =>
+      verb === "remove" ? releases.remove(input.groupId, input.from.id, userId) : releases.add(input.groupId, input.from.id, userId))
   })
 
 const notAdmin = (input: MessageInput, name: string) =>

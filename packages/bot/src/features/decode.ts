@@ -65,11 +65,20 @@ export const callbackInput = (q: CallbackQuery): CallbackInput => ({
 })
 
 /** A command addressed to this bot: `/cmd`, or `/cmd@ThisBot`; `/cmd@OtherBot` is an ordinary message (BOT-7). */
-export const commandOf = (m: Message, botUsername: string): { readonly name: string; readonly args: ReadonlyArray<string> } | undefined => {
+export const commandOf = (m: Message, botUsername: string): { readonly name: string; readonly args: ReadonlyArray<string>; readonly replyTo?: UserId } | undefined => {
   const entity = m.entities?.[0]
   if (!m.text || entity?.type !== "bot_command" || entity.offset !== 0) return undefined
   const [command = "", ...args] = m.text.trim().split(/\s+/)
   const [name = "", target] = command.slice(1).split("@")
   if (target !== undefined && target.toLowerCase() !== botUsername.toLowerCase()) return undefined
-  return { name: name.toLowerCase(), args }
+  const replyTo = repliedToUser(m)
+  return replyTo === undefined ? { name: name.toLowerCase(), args } : { name: name.toLowerCase(), args, replyTo }
+}
+
+/** The sender of the message a command replies to (BOT-19, BOT-20); a forum topic's root is not a reply, nor is a bot. */
+export const repliedToUser = (m: Message): UserId | undefined => {
+  const replied = m.reply_to_message
+  if (replied?.from === undefined || replied.from.is_bot || replied.sender_chat !== undefined) return undefined
+  if (m.is_topic_message && replied.message_id === m.message_thread_id) return undefined
+  return UserId.make(replied.from.id)
 }

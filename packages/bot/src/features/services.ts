@@ -1,3 +1,4 @@
+import type { AdminReleases } from "@nezuko/core"
 import type { ChannelEvents, ChatAdmins, ChatSettings, Enforcement, GroupDirectory, GroupProtection, Jobs, KeyValueStore, MemberChanges, TelegramApi, Verification } from "@nezuko/core"
 import type { RestrictionRepo } from "@nezuko/db"
 import type { BotIdentity } from "../BotIdentity.js"
@@ -17,3 +18,4 @@ export type EngineFeatureServices =
   | GroupDirectory
   | Jobs
   | BotIdentity
+  | AdminReleases
