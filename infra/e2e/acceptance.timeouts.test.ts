@@ -22,6 +22,7 @@ const pendingWithTimeout = async (h: BotHarness, userId: number) => {
   if (record === undefined) throw new Error("no pending record")
   const [job] = await waitForRows<{ runAt: Date; state: string }>(h,
     `SELECT run_at, state FROM scheduled_jobs WHERE kind = 'timeout' AND dedupe_key = 'timeout:${record.id}'`, (rows) => rows.length === 1)
+  if (job === undefined) throw new Error("no timeout job")
   return { record, job }
 }
 
