@@ -1,6 +1,6 @@
 import { DEMO } from "@nezuko/telegram-sandbox"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type BotHarness, startBot, waitForDecisions } from "./botHarness.js"
+import { type BotHarness, newUser as makeUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
 
 const G = DEMO.group.id
 const C = DEMO.channel
@@ -16,15 +16,8 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     await h?.close()
   })
 
-  const newUser = (firstName: string, inGroup = true) => {
-    const user = h.driver.createUser({ firstName })
-    if (inGroup) h.driver.setMember(G, user.id, { status: "member" }, { silent: true })
-    return user
-  }
-  const promptFor = async (userId: number, after: number) => {
-    const call = await h.driver.waitForCall((c) => c.method === "sendMessage" && c.ok && String(c.params.text).includes(`tg://user?id=${userId}`), { after })
-    return (call.result as { message_id: number }).message_id
-  }
+  const newUser = (firstName: string, inGroup = true) => makeUser(h, firstName, inGroup)
+  const promptFor = (userId: number, after: number) => promptOf(h, userId, after)
 
 
   it("AT-11: leaving a channel mutes again only in groups where the user was seen", async () => {

@@ -1,13 +1,3 @@
-import { defineProject } from "vitest/config"
+import { packageProject } from "../../vitest.project.js"
 
-export default defineProject({
-  test: {
-    name: "bot",
-    include: ["test/**/*.test.ts"],
-    exclude: ["test/**/*.it.test.ts"],
-    environment: "node",
-    setupFiles: ["../../vitest.setup.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000
-  }
-})
+export default packageProject("bot")
