@@ -4,6 +4,7 @@ import { Effect, Layer } from "effect"
 import { BotIdentityLive } from "./BotIdentity.js"
 import { features } from "./features/index.js"
 import { makeBotLayer } from "./runtime/BotRuntime.js"
+import { BotStatusJobsLive, LeaderDutiesLive } from "./runtime/BotStatusJobs.js"
 import { DeleteJobsLive } from "./runtime/DeleteJobs.js"
 import { TelegramLive } from "./runtime/Infra.js"
 import { JobRegistry, makeJobRunner } from "./runtime/JobRunner.js"
@@ -20,7 +21,7 @@ export const IntakeLive = Layer.unwrapEffect(
 )
 
 /** Every job kind this process can run (OPS-16): add the layer of a new kind here (`jobHandler(kind, schema, run)`). */
-export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive)
+export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive, BotStatusJobsLive)
 
 /** The `jobs` role (OPS-1): the durable job runner and the outbox replay. */
 export const JobsRoleLive = Layer.unwrapEffect(
@@ -35,7 +36,7 @@ export const JobsRoleLive = Layer.unwrapEffect(
  * election with the heartbeat (OPS-12), and the jobs role. Needs the database and the KeyValueStore from the
  * process graph.
  */
-export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive), JobsRoleLive).pipe(
+export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(Layer.provide(LeaderDutiesLive))), JobsRoleLive).pipe(
   Layer.provide(makeBotLayer(features)),
   Layer.provide(EngineLive),
   Layer.provide(BotIdentityLive),

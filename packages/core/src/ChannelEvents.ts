@@ -5,13 +5,14 @@ import { ChatAdmins } from "./ChatAdmins.js"
 import { decide, verifiable } from "./Decide.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import type { ChannelMemberInput } from "./Inputs.js"
+import { JoinRequests } from "./JoinRequests.js"
 import { Membership } from "./Membership.js"
 import { Restrictor } from "./Restrictor.js"
 import { Verification } from "./Verification.js"
 
 /**
  * Channel leaves and rejoins (BOT-40, BOT-41). A leave mutes again only where the bot has seen the user; a
- * rejoin releases pending users with no button press. Each group is handled on its own: one failure does not
+ * rejoin releases pending users, and approves their gated join requests, with no button press. Each group is handled on its own: one failure does not
  * stop the others.
  */
 export class ChannelEvents extends Effect.Service<ChannelEvents>()("@nezuko/core/ChannelEvents", {
@@ -25,6 +26,7 @@ export class ChannelEvents extends Effect.Service<ChannelEvents>()("@nezuko/core
     const admins = yield* ChatAdmins
     const restrictor = yield* Restrictor
     const verification = yield* Verification
+    const joinRequests = yield* JoinRequests
 
     const isolated = (groupId: ChatId, work: Effect.Effect<void, unknown>) =>
       work.pipe(Effect.catchAllCause((cause) => Effect.logWarning("channel event failed for one group", cause).pipe(Effect.annotateLogs("chat_id", String(groupId)))))
@@ -68,6 +70,8 @@ export class ChannelEvents extends Effect.Service<ChannelEvents>()("@nezuko/core
           if (decide(channels, checks, g.settings)._tag !== "Pass") return
           yield* verification.release(record, "rejoin", `channel:${e.channelId}`, startedAt, checks.every((c) => c.cached))
         })), { concurrency: 4, discard: true })
+        // BOT-41: pending join requests of the user are approved the same way (BOT-46 step 6).
+        yield* joinRequests.onChannelJoin(e.channelId, e.user.id).pipe(Effect.catchAllCause((cause) => Effect.logWarning("join request approval on rejoin failed", cause)))
       })
 
     return {

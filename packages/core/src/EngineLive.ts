@@ -1,8 +1,9 @@
 import {
-  AuditRepo, ChannelRepo, GroupRepo, JoinRequestRepo, MemberRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
+  AlertRepo, AuditRepo, ChannelRepo, GroupRepo, JoinRequestRepo, MemberRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
 } from "@nezuko/db"
 import { Layer } from "effect"
 import { AdminReleases } from "./AdminReleases.js"
+import { BotStatus } from "./BotStatus.js"
 import { ChannelEvents } from "./ChannelEvents.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { ChatSettings } from "./ChatSettings.js"
@@ -11,6 +12,7 @@ import { Enforcement } from "./Enforcement.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import { GroupPermissions } from "./GroupPermissions.js"
 import { GroupProtection } from "./GroupProtection.js"
+import { JoinRequests } from "./JoinRequests.js"
 import { MemberChanges } from "./MemberChanges.js"
 import { Membership } from "./Membership.js"
 import { ChannelResolver } from "./ProtectChecks.js"
@@ -24,7 +26,7 @@ import { Verification } from "./Verification.js"
 /** The repositories the engine reads and writes (each needs the SqlClient). */
 export const EngineReposLive = Layer.mergeAll(
   GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, RestrictionRepo.Default, MemberRepo.Default,
-  WhitelistRepo.Default, AuditRepo.Default, JoinRequestRepo.Default, VerificationLogRepo.Default
+  WhitelistRepo.Default, AuditRepo.Default, JoinRequestRepo.Default, VerificationLogRepo.Default, AlertRepo.Default
 )
 
 const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, GroupPermissions.Default, Membership.Default, UserFlags.Default)
@@ -34,9 +36,10 @@ const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, Gr
  * KeyValueStore, SqlClient, AppConfig and VerificationLog. The bot's features and the panel use the same layer.
  */
 export const EngineLive = Layer.mergeAll(
-  Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default, Timeouts.Default, AdminReleases.Default
+  Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default, Timeouts.Default, AdminReleases.Default,
+  BotStatus.Default
 ).pipe(
-  Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default)),
+  Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default, JoinRequests.Default)),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default)),
   Layer.provideMerge(CachesLive),
   Layer.provideMerge(EngineReposLive)

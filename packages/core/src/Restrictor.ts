@@ -53,8 +53,9 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const jobs = yield* Jobs
     const flags = yield* UserFlags
 
+    // BOT-42: mute-only mode while the bot lacks "Delete messages" (no call that is bound to fail).
     const deleteOffending = (req: RestrictRequest) =>
-      req.messageId !== undefined && (req.group.settings.deleteUnverifiedMessages || req.group.settings.enforcementMode === "delete_only")
+      req.messageId !== undefined && req.group.botCanDelete && (req.group.settings.deleteUnverifiedMessages || req.group.settings.enforcementMode === "delete_only")
         ? Effect.ignore(protection.deleteMessage(req.group.chatId, req.messageId, 1))
         : Effect.void
 

@@ -87,7 +87,38 @@ export class ChannelRepo extends Effect.Service<ChannelRepo>()("@nezuko/db/Chann
         dbCall
       )
 
+    /** The bot's own status in a channel and what it means for verification (BOT-43). */
+    const setBotStatus = (chatId: ChannelId, status: "member" | "administrator" | "left" | "kicked", health: "ok" | "unverifiable", reason: string | null) =>
+      dbCall(Effect.asVoid(sql`
+        UPDATE channels SET bot_status = ${status}, health = ${health}, health_reason = ${reason}, updated_at = now()
+        WHERE chat_id = ${chatId}`))
+
+    /** Title and username as getChat reports them now (BOT-45); an empty title keeps the stored one. */
+    const refresh = (chatId: ChannelId, info: { readonly title: string; readonly username: string | null }) =>
+      dbCall(Effect.asVoid(sql`
+        UPDATE channels SET title = coalesce(nullif(${info.title}, ''), title), username = ${info.username},
+          last_synced_at = now(), updated_at = now()
+        WHERE chat_id = ${chatId}`))
+
+    /** Every group that links the channel, enabled or not. */
+    const linkedGroups = (chatId: ChannelId) =>
+      dbCall(Effect.map(
+        sql<{ readonly groupId: ChatId }>`SELECT group_id FROM group_channels WHERE channel_id = ${chatId} ORDER BY group_id`,
+        (rows) => rows.map((r) => r.groupId)
+      ))
+
+    /** Resolves the channel's open alerts of one kind (DATA-14). */
+    const resolveAlerts = (chatId: ChannelId, kind: string) =>
+      dbCall(Effect.map(
+        sql`UPDATE alerts SET resolved_at = now() WHERE channel_id = ${chatId} AND kind = ${kind} AND resolved_at IS NULL RETURNING id`,
+        (rows) => rows.length
+      ))
+
     return {
+      setBotStatus,
+      refresh,
+      linkedGroups,
+      resolveAlerts,
       findById: (chatId: ChannelId) => dbCall(findById(chatId)),
       findByUsername: (username: string) => dbCall(findByUsername(username)),
       upsert: (channel: ChannelUpsert) => dbCall(upsert(channel)),

@@ -83,7 +83,22 @@ export class GroupRepo extends Effect.Service<GroupRepo>()("@nezuko/db/GroupRepo
         (rows) => rows.map((r) => r.chatId)
       ))
 
+    /** Enabled groups the bot is still in, with the last health check (BOT-45's schedule). */
+    const listProtected = dbCall(sql<{ readonly chatId: ChatId; readonly healthCheckedAt: Date | null }>`
+      SELECT chat_id, health_checked_at FROM groups g
+      WHERE enabled AND health <> 'removed' AND EXISTS (SELECT 1 FROM group_channels gc WHERE gc.group_id = g.chat_id)
+      ORDER BY chat_id`)
+
+    /** Resolves the group's open alerts of these kinds (DATA-14); returns how many. */
+    const resolveAlerts = (chatId: ChatId, kinds: ReadonlyArray<string>) =>
+      dbCall(Effect.map(
+        sql`UPDATE alerts SET resolved_at = now() WHERE group_id = ${chatId} AND kind IN ${sql.in(kinds)} AND resolved_at IS NULL RETURNING id`,
+        (rows) => rows.length
+      ))
+
     return {
+      listProtected,
+      resolveAlerts,
       setHealth,
       setBotRights,
       enabledRequiring,

@@ -1,4 +1,4 @@
-import { ChatAdmins, ChatSettings, TelegramApi, text, Verification } from "@nezuko/core"
+import { ChatAdmins, ChatSettings, JoinRequests, TelegramApi, text, Verification } from "@nezuko/core"
 import { type ChatId, parseCallbackData } from "@nezuko/domain"
 import { Effect, Option } from "effect"
 import { Composer } from "grammy"
@@ -23,6 +23,9 @@ export const callbacksFeature: Feature<EngineFeatureServices> = (run) => {
           return yield* verification.onVerifyButton(input, data.userId)
         case "VerifyPresser":
           return yield* verification.onVerifyPresser(input)
+        case "JoinRequestVerify":
+          // BOT-46 step 4: pressed in the requester's DM.
+          return yield* Effect.flatMap(JoinRequests, (gate) => gate.onVerifyButton(input, data.groupId))
         case "AnonymousConfirm":
           return yield* confirmAnonymousAdmin(input, data.token)
         case "SettingsKey":

@@ -1,5 +1,7 @@
 import type { Feature } from "../runtime/Feature.js"
+import { botStatusFeature } from "./botStatus.js"
 import { callbacksFeature } from "./callbacks.js"
+import { joinRequestsFeature } from "./joinRequests.js"
 import { membersFeature } from "./members.js"
 import { messagesFeature } from "./messages.js"
 import { privateChatFeature } from "./privateChat.js"
@@ -12,4 +14,6 @@ import type { EngineFeatureServices } from "./services.js"
 export type FeatureServices = EngineFeatureServices
 
 /** Installed in this order, before the runtime's "unhandled" fallback (CONVENTIONS §7). */
-export const features: ReadonlyArray<Feature<FeatureServices>> = [callbacksFeature, membersFeature, privateChatFeature, messagesFeature]
+export const features: ReadonlyArray<Feature<FeatureServices>> = [
+  callbacksFeature, membersFeature, botStatusFeature, joinRequestsFeature, privateChatFeature, messagesFeature
+]

@@ -1,5 +1,6 @@
 import type { AdminReleases } from "@nezuko/core"
 import type { ChannelEvents, ChatAdmins, ChatSettings, Enforcement, GroupDirectory, GroupProtection, Jobs, KeyValueStore, MemberChanges, TelegramApi, Verification } from "@nezuko/core"
+import type { BotStatus, JoinRequests } from "@nezuko/core"
 import type { RestrictionRepo } from "@nezuko/db"
 import type { BotIdentity } from "../BotIdentity.js"
 
@@ -19,3 +20,5 @@ export type EngineFeatureServices =
   | Jobs
   | BotIdentity
   | AdminReleases
+  | BotStatus
+  | JoinRequests

@@ -30,6 +30,9 @@ export const commandMenus = [
   }
 ] as const
 
+/** Long-running work only the leader does (BOT-45's health-check schedule); optional, so tests may leave it out. */
+export class LeaderDuties extends Context.Tag("@nezuko/bot/LeaderDuties")<LeaderDuties, ReadonlyArray<Effect.Effect<void>>>() {}
+
 /** This replica's view of the leader election (OPS-12). */
 export class Leadership extends Context.Tag("@nezuko/bot/Leadership")<Leadership, AdvisoryLock>() {}
 
@@ -38,7 +41,7 @@ const webhookCheckEvery = Duration.minutes(5)
 
 /**
  * Leader election via the advisory lock `nezuko-leader` on a dedicated connection (OPS-12). The leader
- * registers the command menus (BOT-2) and, in webhook mode, the webhook (OPS-10); every replica writes its
+ * registers the command menus (BOT-2), schedules the health checks (BOT-45) and, in webhook mode, the webhook (OPS-10); every replica writes its
  * `bot_instances` heartbeat every 15 s and the leader removes rows silent for 24 h (DATA-20). Leadership and
  * mode are shown on /readyz.
  */
@@ -50,6 +53,7 @@ export const LeaderLive = Layer.scoped(
     const health = yield* Health
     const instances = yield* makeInstances
     const mode = config.webhookMode ? "webhook" : "polling"
+    const duties = Option.getOrElse(yield* Effect.serviceOption(LeaderDuties), () => [])
 
     yield* instances.refuseSecondReplicaWithoutRedis
     const lock = yield* holdAdvisoryLock(leaderLockName, { local: config.embeddedDatabase })
@@ -109,7 +113,10 @@ export const LeaderLive = Layer.scoped(
         Effect.retry(dutyRetry)
       )
       yield* instances.removeDead.pipe(Effect.ignore)
-      if (config.webhookMode && Option.isSome(url)) yield* keepWebhook(url.value)
+      // Duties that last as long as the leadership: BOT-45's health checks and, in webhook mode, the webhook.
+      yield* Effect.all([...duties, ...(config.webhookMode && Option.isSome(url) ? [keepWebhook(url.value)] : [])], {
+        concurrency: "unbounded", discard: true
+      })
     })
     const follow = health.setInfo("leader", { is_leader: false, instance: config.instanceId }).pipe(
       Effect.zipRight(Effect.flatMap(state, instances.beat).pipe(Effect.ignore))
