@@ -1,7 +1,8 @@
 import type { SqlClient } from "@effect/sql"
 import { AdminAuthLive, type AppConfig, BaseLive, CacheLive, DatabaseLive, type Health, type KeyValueStore } from "@nezuko/core"
 import {
-  AlertRepo, AuditRepo, ChannelRepo, DashboardStatsRepo, DecisionLogRepo, GroupListRepo, GroupRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
+  AdminManagementRepo, AdminUserRepo, AlertRepo, AuditListRepo, AuditRepo, ChannelListRepo, ChannelRepo, DashboardStatsRepo, DecisionLogRepo, GroupListRepo,
+  GroupRepo, OperationsRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
 } from "@nezuko/db"
 import { Layer } from "effect"
 import { PanelEngineLive } from "./engine.server.js"
@@ -10,7 +11,8 @@ import { GroupAdmin } from "./services/GroupAdmin.server.js"
 /** Repositories the pages read directly (lists, cards); writes go through the use-case services. */
 const PageRepos = Layer.mergeAll(
   GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, VerificationLogRepo.Default, AuditRepo.Default,
-  GroupListRepo.Default, DashboardStatsRepo.Default, AlertRepo.Default, DecisionLogRepo.Default, RestrictionRepo.Default, WhitelistRepo.Default
+  GroupListRepo.Default, DashboardStatsRepo.Default, AlertRepo.Default, DecisionLogRepo.Default, RestrictionRepo.Default, WhitelistRepo.Default,
+  AuditListRepo.Default, AdminManagementRepo.Default, AdminUserRepo.Default, OperationsRepo.Default, ChannelListRepo.Default
 )
 
 /** What the panel needs from the process: configuration, readiness, the database and the cache. */

@@ -48,7 +48,18 @@ const matrix: ReadonlyArray<{ readonly path: string; readonly method: "GET" | "P
   { path: `/api/v1/groups/${group.id}/channels/-1001555000002`, method: "POST", permission: "update:group:any", ok: 405 },
   { path: `/api/v1/groups/${group.id}/release`, method: "POST", permission: "manage:members:any", ok: 422 },
   { path: `/api/v1/groups/${group.id}/whitelist`, method: "GET", permission: "read:panel:any" },
-  { path: `/api/v1/groups/${group.id}/whitelist`, method: "POST", permission: "manage:members:any", ok: 422 }
+  { path: `/api/v1/groups/${group.id}/whitelist`, method: "POST", permission: "manage:members:any", ok: 422 },
+  { path: "/groups", method: "POST", permission: "update:group:any", ok: 303 },
+  { path: "/channels/-1001555000002", method: "GET", permission: "read:panel:any" },
+  { path: "/channels/-1001555000002", method: "POST", permission: "update:channel:any", ok: 303 },
+  { path: "/admins", method: "POST", permission: "manage:admins:any", ok: 400 },
+  { path: "/status", method: "POST", permission: "update:operations:any", ok: 422 },
+  { path: "/api/v1/stats/dashboard", method: "GET", permission: "read:panel:any" },
+  { path: "/api/v1/channels", method: "GET", permission: "read:panel:any" },
+  { path: "/api/v1/status", method: "GET", permission: "read:panel:any" },
+  { path: "/api/v1/audit", method: "GET", permission: "read:audit:own" },
+  { path: "/api/v1/alerts/999999/ack", method: "POST", permission: "update:operations:any", ok: 404 },
+  { path: "/api/v1/jobs/999999/retry", method: "POST", permission: "update:operations:any", ok: 404 }
 ]
 
 export const panelSuite = (name: string, database: Layer.Layer<SqlClient.SqlClient, unknown>) =>

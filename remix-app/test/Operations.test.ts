@@ -1,0 +1,4 @@
+import { PgliteTest } from "@nezuko/testing"
+import { operationsSuite } from "./operationsSuite.js"
+
+operationsSuite("audit, admins, status and channels over PGlite", PgliteTest)
