@@ -126,7 +126,10 @@ export const startTcpProxy = async (target: { host: string; port: number }) => {
   }
 }
 
-/** The smallest Bot API stand-in: answers getMe, and 401 for tokens that start with "401:". */
+/**
+ * The smallest Bot API stand-in for a polling bot: getMe, an empty getUpdates after a short long-poll, no
+ * webhook, `true` for anything else; 401 for tokens that start with "401:".
+ */
 export const startGetMeServer = async (): Promise<{ url: string; server: Server }> => {
   const server = createServer((req, res) => {
     res.setHeader("content-type", "application/json")
@@ -142,8 +145,15 @@ export const startGetMeServer = async (): Promise<{ url: string; server: Server 
           has_main_web_app: false }
       }))
     }
-    res.statusCode = 404
-    res.end(JSON.stringify({ ok: false, error_code: 404, description: "Not Found" }))
+    if (req.url?.endsWith("/getUpdates")) {
+      const timer = setTimeout(() => res.end(JSON.stringify({ ok: true, result: [] })), 300)
+      res.on("close", () => clearTimeout(timer))
+      return
+    }
+    if (req.url?.endsWith("/getWebhookInfo")) {
+      return res.end(JSON.stringify({ ok: true, result: { url: "", has_custom_certificate: false, pending_update_count: 0 } }))
+    }
+    res.end(JSON.stringify({ ok: true, result: true }))
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const address = server.address()
