@@ -3,7 +3,7 @@ import { callbackData } from "@nezuko/domain"
 import type { InlineKeyboardButton } from "grammy/types"
 import { joinUrl, type LinkedChannel } from "./GroupDirectory.js"
 import type { SettingsValues } from "@nezuko/domain"
-import { channelLabel, escapeHtml, mention, text, type TextKey } from "./Texts.js"
+import { channelLabel, mention, text, type TextKey } from "./Texts.js"
 
 export type PromptTemplate = "prompt.message" | "prompt.join" | "prompt.leave"
 
@@ -55,5 +55,3 @@ export const missingAlert = (titles: ReadonlyArray<string>) => {
   const out = render(shown, titles.length - shown.length)
   return out.length > 200 ? `${out.slice(0, 199)}…` : out
 }
-
-export { escapeHtml }

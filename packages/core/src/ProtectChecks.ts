@@ -36,18 +36,18 @@ export class ChannelResolver extends Effect.Service<ChannelResolver>()("@nezuko/
 
     const resolve = Effect.fn("ChannelResolver.resolve")(function* (raw: string, botId: number, callerId: number) {
       const parsed: Either.Either<ChannelRef, InvalidChannelRef> = parseChannelRef(raw)
-      if (Either.isLeft(parsed)) return yield* new ProtectRefused({ reply: `${escape(raw)}: ${parsed.left.reason}` })
+      if (Either.isLeft(parsed)) return yield* new ProtectRefused({ reply: `${escapeHtml(raw)}: ${parsed.left.reason}` })
       const chat = yield* telegram.getChat({ chat_id: chatIdOfRef(parsed.right) }).pipe(
         Effect.catchTags({
           TelegramChatUnavailable: () => new ChannelNotFound({ ref: raw }),
           TelegramPermanent: () => new ChannelNotFound({ ref: raw })
         }),
         Effect.mapError((e) => e._tag === "ChannelNotFound"
-          ? new ProtectRefused({ reply: `I can't find ${escape(raw)}. Check the name, or add me to the channel first.` })
+          ? new ProtectRefused({ reply: `I can't find ${escapeHtml(raw)}. Check the name, or add me to the channel first.` })
           : e)
       )
-      if (chat.type !== "channel") return yield* new ProtectRefused({ reply: `${escape(raw)} is not a channel.` })
-      const title = escape(chat.title ?? raw)
+      if (chat.type !== "channel") return yield* new ProtectRefused({ reply: `${escapeHtml(raw)} is not a channel.` })
+      const title = escapeHtml(chat.title ?? raw)
       const me = yield* telegram.getChatMember({ chat_id: chat.id, user_id: botId }).pipe(Effect.option)
       if (Option.isNone(me) || me.value.status !== "administrator") {
         return yield* new ProtectRefused({
@@ -79,5 +79,3 @@ export class ChannelResolver extends Effect.Service<ChannelResolver>()("@nezuko/
     return { resolve } as const
   })
 }) {}
-
-const escape = escapeHtml
