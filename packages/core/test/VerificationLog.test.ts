@@ -31,6 +31,8 @@ it.scoped("flushes at 50 rows, and every 5 s for fewer", () =>
     const ctx = yield* Layer.buildWithScope(VerificationLog.DefaultWithoutDependencies.pipe(Layer.provide(repo.layer)), scope)
     const vlog = yield* Effect.provide(VerificationLog, ctx)
     for (let n = 1; n <= 50; n++) yield* vlog.record(decision(n))
+    // The 50th row wakes the writer fiber; let it run.
+    yield* TestClock.adjust("1 millis")
     expect(repo.written).toHaveLength(50)
     yield* vlog.record(decision(51))
     expect(repo.written).toHaveLength(50)
