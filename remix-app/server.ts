@@ -4,6 +4,7 @@ import { Duration, Effect, Fiber, Layer, Option } from "effect"
 import { panelServices } from "./app/layers.server.js"
 import { installRuntime } from "./app/runtime.server.js"
 import { createPanelApp } from "./server/app.js"
+import { registerSandbox } from "./app/services/sandbox.server.js"
 import { seedDemo, startDemoSandbox } from "./server/demo.js"
 
 // `pnpm start` (every role, OPS-1) and `pnpm panel` (`--roles panel`): one process, one runtime, one log.
@@ -30,6 +31,8 @@ const main = async (config: AppConfigShape) => {
   const service: Service = roles.length === 1 && roles[0] !== undefined ? roles[0] : "all"
   const bot = roles.includes("bot")
   const sandbox = config.sandboxMode && bot && (process.env.TELEGRAM_API_ROOT ?? "") === "" ? await startDemoSandbox(config) : undefined
+  // PANEL-16: the Sandbox page drives this in-process sandbox.
+  registerSandbox(sandbox?.driver)
 
   const infrastructure = Layer.mergeAll(DatabaseLive, CacheLive, HealthServerLive).pipe(Layer.provideMerge(BaseLive(service)))
   const runtime = installRuntime(panelServices(infrastructure), { signals: false })

@@ -1,7 +1,7 @@
 import type { SqlClient } from "@effect/sql"
 import { AdminAuthLive, type AppConfig, BaseLive, CacheLive, DatabaseLive, type Health, type KeyValueStore } from "@nezuko/core"
 import {
-  AdminManagementRepo, AdminUserRepo, AlertRepo, AuditListRepo, AuditRepo, ChannelListRepo, ChannelRepo, DashboardStatsRepo, DecisionLogRepo, GroupListRepo,
+  AdminManagementRepo, AdminUserRepo, AlertRepo, AnalyticsRepo, AppSettingsRepo, AuditListRepo, AuditRepo, ChannelListRepo, ChannelRepo, DashboardStatsRepo, DecisionLogRepo, GroupListRepo,
   GroupRepo, OperationsRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
 } from "@nezuko/db"
 import { Layer } from "effect"
@@ -12,7 +12,7 @@ import { GroupAdmin } from "./services/GroupAdmin.server.js"
 const PageRepos = Layer.mergeAll(
   GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, VerificationLogRepo.Default, AuditRepo.Default,
   GroupListRepo.Default, DashboardStatsRepo.Default, AlertRepo.Default, DecisionLogRepo.Default, RestrictionRepo.Default, WhitelistRepo.Default,
-  AuditListRepo.Default, AdminManagementRepo.Default, AdminUserRepo.Default, OperationsRepo.Default, ChannelListRepo.Default
+  AuditListRepo.Default, AdminManagementRepo.Default, AdminUserRepo.Default, OperationsRepo.Default, ChannelListRepo.Default, AnalyticsRepo.Default, AppSettingsRepo.Default
 )
 
 /** What the panel needs from the process: configuration, readiness, the database and the cache. */

@@ -35,7 +35,10 @@ const matrix: ReadonlyArray<{ readonly path: string; readonly method: "GET" | "P
   { path: "/audit", method: "GET", permission: "read:audit:own" },
   { path: "/admins", method: "GET", permission: "manage:admins:any" },
   { path: "/settings", method: "GET", permission: "read:settings:any" },
-  { path: "/sandbox", method: "GET", permission: "use:sandbox:any" },
+  // No sandbox runs in this suite: the page exists only with one (pagesSuite covers it), so allowed roles get 404.
+  { path: "/sandbox", method: "GET", permission: "use:sandbox:any", ok: 404 },
+  { path: "/settings", method: "POST", permission: "update:settings:any", ok: 400 },
+  { path: "/api/v1/analytics/decisions", method: "GET", permission: "export:group:any" },
   { path: "/account", method: "GET", permission: "update:account:own" },
   { path: "/account/password", method: "GET", permission: "update:account:own" },
   { path: "/api/v1/me", method: "GET", permission: "update:account:own" },

@@ -41,8 +41,9 @@ function Field({ error, field, value, disabled }: { readonly field: FieldSpec; r
 }
 
 /** PANEL-7: every BOT-18 key with its range; read-only for roles that may not edit. */
-export function SettingsTab({ canEdit, errors, saved, settings }: {
+export function SettingsTab({ canEdit, errors, hidden, saved, settings }: {
   readonly settings: { readonly values: unknown; readonly updatedAt: string } | null
+  readonly hidden?: Record<string, string>
   readonly errors: Errors
   readonly saved: boolean
   readonly canEdit: boolean
@@ -56,7 +57,8 @@ export function SettingsTab({ canEdit, errors, saved, settings }: {
       {errors?.length ? <p className="field-error" role="alert">Some settings are invalid; see below.</p> : null}
       <Form method="post" className="card form-grid">
         <CsrfInput />
-        <input type="hidden" name="updated_at" value={settings.updatedAt} />
+        {settings.updatedAt === "" ? null : <input type="hidden" name="updated_at" value={settings.updatedAt} />}
+        {Object.entries(hidden ?? {}).map(([k, v]) => <input key={k} type="hidden" name={k} value={v} />)}
         {settingsFields.map((field) => (
           <Field key={field.key} field={field} value={(settings.values as Values)[field.key]} error={errorFor(field.key)} disabled={!canEdit} />
         ))}

@@ -1,0 +1,4 @@
+import { PgServerTest } from "@nezuko/testing"
+import { insightsSuite } from "./insightsSuite.js"
+
+insightsSuite("analytics, logs, settings and sandbox over PostgreSQL", PgServerTest)
