@@ -10,6 +10,7 @@ import { ChatSettings } from "./ChatSettings.js"
 import { Decisions } from "./Decisions.js"
 import { Enforcement } from "./Enforcement.js"
 import { GroupDirectory } from "./GroupDirectory.js"
+import { GroupMigration } from "./GroupMigration.js"
 import { GroupPermissions } from "./GroupPermissions.js"
 import { GroupProtection } from "./GroupProtection.js"
 import { JoinRequests } from "./JoinRequests.js"
@@ -40,7 +41,7 @@ export const EngineLive = Layer.mergeAll(
   BotStatus.Default
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default, JoinRequests.Default)),
-  Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default)),
+  Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default, GroupMigration.Default)),
   Layer.provideMerge(CachesLive),
   Layer.provideMerge(EngineReposLive)
 )

@@ -1,11 +1,12 @@
 import { GroupRepo, RestrictionRepo } from "@nezuko/db"
-import type { ChannelId, ChatId, Restriction, Trigger, UserId } from "@nezuko/domain"
+import { type ChannelId, ChatId, type Restriction, type Trigger, type UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
+import { GroupMigration } from "./GroupMigration.js"
 import type { Sender } from "./Inputs.js"
 import { Jobs, promptDeleteKind } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
@@ -44,6 +45,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const store = yield* KeyValueStore
     const telegram = yield* TelegramApi
     const protection = yield* Protection
+    const migration = yield* GroupMigration
     const restrictions = yield* RestrictionRepo
     const groups = yield* GroupRepo
     const directory = yield* GroupDirectory
@@ -74,6 +76,12 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           channelIds: req.checked, missingChannelIds: req.missing.map((c) => c.chatId), cached: req.cached, startedAt: req.startedAt
         })
       })
+
+    const followMigration = (groupId: ChatId, newChatId: number): Effect.Effect<void> =>
+      migration.migrate(groupId, ChatId.make(newChatId)).pipe(
+        Effect.asVoid,
+        Effect.catchAll((e) => Effect.logWarning(`group migration failed: ${e._tag}`))
+      )
 
     const canMute = (g: GroupSnapshot) => g.settings.enforcementMode === "mute" && g.botCanRestrict
 
@@ -133,6 +141,8 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
               yield* groups.setHealth(groupId, "degraded", "missing can_restrict_members")
               yield* directory.invalidate(groupId)
             }
+            // BOT-50: the group became a supergroup; re-key it so the next update is enforced under the new id.
+            if (muted.left._tag === "TelegramChatMigrated") yield* followMigration(groupId, muted.left.newChatId)
             yield* Effect.logWarning(`mute failed: ${muted.left._tag}`).pipe(Effect.annotateLogs({ chat_id: String(groupId), user_id: String(userId) }))
           }
         }

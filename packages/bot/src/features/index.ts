@@ -4,6 +4,7 @@ import { callbacksFeature } from "./callbacks.js"
 import { joinRequestsFeature } from "./joinRequests.js"
 import { membersFeature } from "./members.js"
 import { messagesFeature } from "./messages.js"
+import { migrationFeature } from "./migration.js"
 import { privateChatFeature } from "./privateChat.js"
 import type { EngineFeatureServices } from "./services.js"
 
@@ -15,5 +16,5 @@ export type FeatureServices = EngineFeatureServices
 
 /** Installed in this order, before the runtime's "unhandled" fallback (CONVENTIONS §7). */
 export const features: ReadonlyArray<Feature<FeatureServices>> = [
-  callbacksFeature, membersFeature, botStatusFeature, joinRequestsFeature, privateChatFeature, messagesFeature
+  callbacksFeature, migrationFeature, membersFeature, botStatusFeature, joinRequestsFeature, privateChatFeature, messagesFeature
 ]

@@ -1,6 +1,6 @@
 import type { AdminReleases } from "@nezuko/core"
 import type { ChannelEvents, ChatAdmins, ChatSettings, Enforcement, GroupDirectory, GroupProtection, Jobs, KeyValueStore, MemberChanges, TelegramApi, Verification } from "@nezuko/core"
-import type { BotStatus, JoinRequests } from "@nezuko/core"
+import type { BotStatus, GroupMigration, JoinRequests } from "@nezuko/core"
 import type { RestrictionRepo } from "@nezuko/db"
 import type { BotIdentity } from "../BotIdentity.js"
 
@@ -22,3 +22,4 @@ export type EngineFeatureServices =
   | AdminReleases
   | BotStatus
   | JoinRequests
+  | GroupMigration
