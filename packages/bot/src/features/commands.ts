@@ -47,12 +47,30 @@ const replyAndClean = (input: MessageInput, html: string, options: { readonly ma
     yield* Effect.flatMap(Jobs, (jobs) => jobs.scheduleAutoDelete(input.groupId, [input.messageId, sent.message_id], ttl))
   }).pipe(Effect.catchAll((e) => Effect.logWarning(`command reply failed: ${e._tag}`)))
 
+/** BOT-54: at most this many commands per user per group in a fixed one-minute window. */
+export const commandsPerMinute = 5
+const commandWindow = Duration.minutes(1)
+
+/** BOT-54's counter (`flood:cmd:<group>:<user>`, a fixed window); a store that fails lets the command through. */
+const withinCommandBudget = (input: MessageInput) =>
+  Effect.flatMap(KeyValueStore, (store) => store.increment(`flood:cmd:${input.groupId}:${input.from.id}`, commandWindow)).pipe(
+    Effect.map((count) => count <= commandsPerMinute),
+    Effect.orElseSucceed(() => true)
+  )
+
 /**
  * Commands in groups (BOT-5 to BOT-17). An admin command from someone who may not run it goes through
  * enforcement like any message; if they may speak, it is deleted with one short reply per 5 minutes (BOT-7).
  */
 export const runCommand = (input: MessageInput, chat: CommandChat, command: Command) =>
   Effect.gen(function* () {
+    // BOT-54: an excess command is not run; the message is still an ordinary message (enforcement applies).
+    if (!(yield* withinCommandBudget(input))) {
+      yield* Effect.logDebug(`/${command.name} ignored: more than ${commandsPerMinute} commands in a minute`).pipe(
+        Effect.annotateLogs("event", "command.flood")
+      )
+      return yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
+    }
     if (command.name === "help" || command.name === "start") {
       yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
       const me = yield* BotIdentity
