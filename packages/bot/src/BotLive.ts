@@ -2,6 +2,7 @@ import { AppConfig, EngineLive, Jobs, Outbox, VerificationLog } from "@nezuko/co
 import { JobQueue } from "@nezuko/db"
 import { Effect, Layer } from "effect"
 import { BotIdentityLive } from "./BotIdentity.js"
+import { BatchScanJobsLive } from "./runtime/BatchScanJobs.js"
 import { features } from "./features/index.js"
 import { makeBotLayer } from "./runtime/BotRuntime.js"
 import { BotStatusJobsLive, LeaderDutiesLive } from "./runtime/BotStatusJobs.js"
@@ -21,7 +22,7 @@ export const IntakeLive = Layer.unwrapEffect(
 )
 
 /** Every job kind this process can run (OPS-16): add the layer of a new kind here (`jobHandler(kind, schema, run)`). */
-export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive, BotStatusJobsLive)
+export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive, BotStatusJobsLive, BatchScanJobsLive)
 
 /** The `jobs` role (OPS-1): the durable job runner and the outbox replay. */
 export const JobsRoleLive = Layer.unwrapEffect(

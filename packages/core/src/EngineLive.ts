@@ -3,6 +3,7 @@ import {
 } from "@nezuko/db"
 import { Layer } from "effect"
 import { AdminReleases } from "./AdminReleases.js"
+import { BatchScan } from "./BatchScan.js"
 import { BotStatus } from "./BotStatus.js"
 import { ChannelEvents } from "./ChannelEvents.js"
 import { ChatAdmins } from "./ChatAdmins.js"
@@ -40,6 +41,7 @@ export const EngineLive = Layer.mergeAll(
   Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default, Timeouts.Default, AdminReleases.Default,
   BotStatus.Default
 ).pipe(
+  Layer.provideMerge(BatchScan.Default),
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default, JoinRequests.Default)),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default, GroupMigration.Default)),
   Layer.provideMerge(CachesLive),

@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { AuditRepo, ChannelRepo, GroupRepo, JoinRequestRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo } from "@nezuko/db"
 import { AuditEntry, ChannelId, type ChatId, defaultSettings, MaxChannelsPerGroup, type UserId } from "@nezuko/domain"
 import { Clock, Effect, Option } from "effect"
+import { BatchScan } from "./BatchScan.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import { ChannelResolver, missingGroupRights, ProtectRefused, type ResolvedChannel } from "./ProtectChecks.js"
@@ -36,6 +37,7 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
     const vlog = yield* VerificationLogRepo
     const membership = yield* Membership
     const verification = yield* Verification
+    const batchScan = yield* BatchScan
     const me = yield* Effect.cached(telegram.getMe())
 
     const record = (actor: UserId, action: string, groupId: ChatId, oldValue: unknown, newValue: unknown) =>
@@ -112,6 +114,10 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
       }))
       yield* directory.invalidate(chat.id)
       yield* admins.invalidate(chat.id)
+      // BOT-48: protection turned on or a channel added: check the members the bot has already seen.
+      if (!enabledBefore || fresh.length > 0) {
+        yield* batchScan.start(chat.id).pipe(Effect.catchAll((e) => Effect.logWarning(`could not start the batch scan: ${e._tag}`)))
+      }
       return protectReply(row.title, yield* channels.linkedTo(chat.id))
     })
 

@@ -1,6 +1,6 @@
 import { GroupRepo, RestrictionRepo } from "@nezuko/db"
 import { type ChannelId, ChatId, type Restriction, type Trigger, type UserId } from "@nezuko/domain"
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect, Either, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
 import { ChatAdmins } from "./ChatAdmins.js"
@@ -31,6 +31,8 @@ export interface RestrictRequest {
   readonly threadId?: number | null
   /** The member record the update already carried (joins); otherwise the flow asks getChatMember. */
   readonly knownMember?: ChatMember
+  /** BOT-48's batch scan in `restrict` mode: mute without a prompt (the scan sends combined ones). */
+  readonly silent?: boolean
 }
 
 const lockTtl = Duration.seconds(10)
@@ -147,7 +149,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           }
         }
         // Step 7: one prompt listing every missing channel.
-        const sent = yield* Effect.either(prompts.send({
+        const sent = req.silent === true ? Either.right(Option.none<number>()) : yield* Effect.either(prompts.send({
           groupId, groupTitle: req.group.title, threadId: req.threadId ?? null, template: req.template,
           user: { id: userId, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings
         }))

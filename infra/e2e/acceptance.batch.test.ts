@@ -1,0 +1,94 @@
+import { DEMO } from "@nezuko/telegram-sandbox"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type BotHarness, newUser, startBot, waitForDecisions } from "./botHarness.js"
+
+const G = DEMO.group.id
+const { carol } = DEMO.users
+
+interface JobRow {
+  readonly id: number
+  readonly state: string
+  readonly result: { checked: number; not_subscribed: number; errors: number; duration_ms: number; mode: string } | null
+}
+
+describe("the bot against the sandbox: batch scans (BOT-48)", () => {
+  let h: BotHarness
+  const outsiders: Array<{ id: number }> = []
+  const subscribers: Array<{ id: number }> = []
+  beforeAll(async () => {
+    h = await startBot()
+    for (let i = 0; i < 12; i++) outsiders.push(newUser(h, `Outsider${i}`))
+    for (let i = 0; i < 2; i++) {
+      const u = newUser(h, `Subscriber${i}`)
+      h.driver.setMember(DEMO.channel.id, u.id, { status: "member" }, { silent: true })
+      h.driver.setMember(DEMO.news.id, u.id, { status: "member" }, { silent: true })
+      subscribers.push(u)
+    }
+    const whitelisted = newUser(h, "Friend")
+    const stale = newUser(h, "LongGone")
+    const seen = (id: number, name: string, extra: { bot?: boolean; lastSeen?: string } = {}) =>
+      h.query(`INSERT INTO tg_users (user_id, first_name, is_bot) VALUES (${id}, '${name}', ${extra.bot === true}) ON CONFLICT DO NOTHING;
+               INSERT INTO group_members (group_id, user_id, status, last_seen_at) VALUES (${G}, ${id}, 'member', ${extra.lastSeen ?? "now()"}) ON CONFLICT DO NOTHING`)
+    for (const [i, u] of outsiders.entries()) await seen(u.id, `Outsider${i}`)
+    for (const [i, u] of subscribers.entries()) await seen(u.id, `Subscriber${i}`)
+    await seen(whitelisted.id, "Friend")
+    await h.query(`INSERT INTO whitelist (group_id, user_id) VALUES (${G}, ${whitelisted.id})`)
+    await seen(stale.id, "LongGone", { lastSeen: "now() - interval '40 days'" })
+    await seen(carol.id, "Carol") // an admin, known to ChatAdmins only
+    await seen(9_900_001, "SomeBot", { bot: true })
+  })
+  afterAll(async () => {
+    await h?.close()
+  })
+
+  const waitForJob = async (after: number, timeoutMs = 60_000): Promise<JobRow> => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const rows = await h.query<JobRow>(`SELECT id, state, result FROM scheduled_jobs WHERE kind = 'batch_scan' AND id > ${after} ORDER BY id`)
+      const done = rows.find((r) => r.state === "done" || r.state === "dead" || r.state === "failed")
+      if (done !== undefined) return done
+      if (Date.now() > deadline) throw new Error(`batch scan not done: ${JSON.stringify(rows)}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+
+  it("warm: turning protection on scans the recent members at 5 checks a second, records decisions and mutes nobody", async () => {
+    const mark = h.driver.mark()
+    h.driver.sendCommand(carol.id, G, "unprotect")
+    await h.driver.waitForBotMessage(G, { after: mark })
+    const before = h.driver.mark()
+    h.driver.sendCommand(carol.id, G, "protect")
+    const job = await waitForJob(0)
+    expect(job.state).toBe("done")
+    expect(job.result).toMatchObject({ mode: "warm", checked: 14, not_subscribed: 12, errors: 0 })
+    expect(job.result?.duration_ms).toBeGreaterThanOrEqual(13 * 200)
+    const rows = await waitForDecisions(h, `trigger = 'batch'`, 14)
+    expect(rows.filter((r) => r.decision === "pass")).toHaveLength(2)
+    expect(rows.filter((r) => r.decision === "still_missing")).toHaveLength(12)
+    const calls = h.driver.calls({ after: before })
+    expect(calls.filter((c) => c.method === "restrictChatMember")).toEqual([])
+    const checked = new Set(calls.filter((c) => c.method === "getChatMember" && Number(c.params.chat_id) === DEMO.channel.id).map((c) => Number(c.params.user_id)))
+    expect(checked.has(carol.id)).toBe(false)
+    expect(checked.size).toBe(14)
+  }, 90_000)
+
+  it("restrict: mutes the non-subscribers without single prompts and sends one nz:vp prompt per 10 users", async () => {
+    await h.setSetting(G, "batch_mode", "restrict")
+    const last = await h.query<{ id: number }>(`SELECT coalesce(max(id), 0)::int AS id FROM scheduled_jobs`)
+    const mark = h.driver.mark()
+    await h.query(`INSERT INTO scheduled_jobs (kind, run_at, payload, dedupe_key) VALUES ('batch_scan', now(), '{"group_id": ${G}}', 'batch_scan:${G}')`)
+    const job = await waitForJob(last[0]?.id ?? 0)
+    expect(job.result).toMatchObject({ mode: "restrict", checked: 14, not_subscribed: 12 })
+    const calls = h.driver.calls({ after: mark })
+    const restricted = new Set(calls.filter((c) => c.method === "restrictChatMember").map((c) => Number(c.params.user_id)))
+    expect(outsiders.every((u) => restricted.has(u.id))).toBe(true)
+    expect(subscribers.some((u) => restricted.has(u.id))).toBe(false)
+    const prompts = calls.filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === G && c.ok)
+    expect(prompts).toHaveLength(2)
+    for (const p of prompts) expect(JSON.stringify(p.params.reply_markup)).toContain("nz:vp")
+    const mentions = prompts.map((p) => (String(p.params.text).match(/tg:\/\/user\?id=/g) ?? []).length).sort((a, b) => b - a)
+    expect(mentions).toEqual([10, 2])
+    const pending = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM restrictions WHERE group_id = ${G} AND trigger = 'batch' AND state = 'pending' AND prompt_message_id IS NOT NULL`)
+    expect(pending).toEqual([{ n: 12 }])
+  }, 90_000)
+})
