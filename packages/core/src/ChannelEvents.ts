@@ -3,6 +3,7 @@ import type { ChatId } from "@nezuko/domain"
 import { Clock, Effect, Option } from "effect"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { decide, verifiable } from "./Decide.js"
+import { Decisions } from "./Decisions.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import type { ChannelMemberInput } from "./Inputs.js"
 import { JoinRequests } from "./JoinRequests.js"
@@ -27,6 +28,7 @@ export class ChannelEvents extends Effect.Service<ChannelEvents>()("@nezuko/core
     const restrictor = yield* Restrictor
     const verification = yield* Verification
     const joinRequests = yield* JoinRequests
+    const decisions = yield* Decisions
 
     const isolated = (groupId: ChatId, work: Effect.Effect<void, unknown>) =>
       work.pipe(Effect.catchAllCause((cause) => Effect.logWarning("channel event failed for one group", cause).pipe(Effect.annotateLogs("chat_id", String(groupId)))))
@@ -47,7 +49,14 @@ export class ChannelEvents extends Effect.Service<ChannelEvents>()("@nezuko/core
           const channels = verifiable(g.channels)
           const checks = yield* membership.checkAll(channels.map((c) => c.chatId), e.user.id)
           const decision = decide(channels, checks, g.settings)
-          if (decision._tag !== "Restrict" || g.settings.dryRun) return
+          if (decision._tag !== "Restrict") return
+          if (g.settings.dryRun) {
+            // BOT-52: what the leave would have done, and no call.
+            return yield* decisions.record({
+              groupId, userId: e.user.id, trigger: "leave", decision: "dry_run", reason: "would_restrict", channelIds: channels.map((c) => c.chatId),
+              missingChannelIds: decision.missing.map((c) => c.chatId), cached: checks.every((c) => c.cached), startedAt
+            })
+          }
           yield* restrictor.restrict({
             group: g, user: e.user, trigger: "leave", template: "prompt.leave", missing: decision.missing,
             checked: channels.map((c) => c.chatId), cached: checks.every((c) => c.cached), startedAt

@@ -71,6 +71,10 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
         if (g.settings.channelIdentityPolicy === "allow") {
           return yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "exempt", reason: "channel_identity" })
         }
+        // BOT-52: a dry run only records what it would have done.
+        if (g.settings.dryRun) {
+          return yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "dry_run", reason: "would_delete" })
+        }
         yield* Effect.ignore(protection.deleteMessage(g.chatId, m.messageId, 1))
         const first = yield* store.setIfAbsent(`ident:${g.chatId}:${senderChatId}`, "1", Duration.hours(1)).pipe(Effect.orElseSucceed(() => true))
         if (first) {
@@ -106,7 +110,10 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
         group: g, user: m.from, trigger: "message" as const, template: "prompt.message" as const,
         checked: outcome.channels.map((c) => c.chatId), startedAt: outcome.startedAt, messageId: m.messageId, threadId: m.threadId
       }
-      if (outcome._tag === "Pending") return yield* restrictor.restrict({ ...request, missing: outcome.channels, cached: true })
+      if (outcome._tag === "Pending") {
+        if (g.settings.dryRun) return yield* decisions.record({ ...base, decision: "dry_run", reason: "would_restrict", channelIds: request.checked, cached: true })
+        return yield* restrictor.restrict({ ...request, missing: outcome.channels, cached: true })
+      }
       const { checks, decision } = outcome
       const channelIds = checks.map((c) => c.channelId)
       if (decision._tag === "Pass") return yield* decisions.record({ ...base, decision: "pass", channelIds, cached: outcome.cached })

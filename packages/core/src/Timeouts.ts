@@ -104,6 +104,14 @@ export class Timeouts extends Effect.Service<Timeouts>()("@nezuko/core/Timeouts"
       if (Option.isNone(penalty)) return "stay_muted" as TimeoutOutcome
       const p = penalty.value
       const missingIds = missing.map((c) => c.channelId)
+      // BOT-52: a dry run (switched on after this mute) records the kick or ban it would make, and makes none.
+      if (group.settings.dryRun) {
+        yield* decisions.record({
+          groupId, userId, trigger: "timeout", decision: "dry_run", reason: `would_${p.action}`, channelIds: channels, missingChannelIds: missingIds,
+          cached: false, startedAt
+        })
+        return "stay_muted" as TimeoutOutcome
+      }
 
       const banned = yield* Effect.either(
         telegram.banChatMember({ chat_id: groupId, user_id: userId, until_date: p.untilDate }, { priority: 1, kind: "ban" })
