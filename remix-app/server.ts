@@ -1,7 +1,7 @@
 import { BotLive } from "@nezuko/bot"
 import { type AppConfigShape, BaseLive, CacheLive, DatabaseLive, Health, HealthServerLive, type Role, Roles, type Service, validateConfigOrExit } from "@nezuko/core"
 import { Duration, Effect, Fiber, Layer, Option } from "effect"
-import { panelServices } from "./app/layers.server.js"
+import { panelServices, withBackgroundWork } from "./app/layers.server.js"
 import { installRuntime } from "./app/runtime.server.js"
 import { createPanelApp } from "./server/app.js"
 import { registerSandbox } from "./app/services/sandbox.server.js"
@@ -35,7 +35,7 @@ const main = async (config: AppConfigShape) => {
   registerSandbox(sandbox?.driver)
 
   const infrastructure = Layer.mergeAll(DatabaseLive, CacheLive, HealthServerLive).pipe(Layer.provideMerge(BaseLive(service)))
-  const runtime = installRuntime(panelServices(infrastructure), { signals: false })
+  const runtime = installRuntime(withBackgroundWork(panelServices(infrastructure)), { signals: false })
   // Build now: a bad database or key fails the start, not the first request.
   await runtime.runtime().catch(async (error: unknown) => {
     process.stderr.write(`the panel could not start: ${error instanceof Error ? error.message : String(error)}\n`)

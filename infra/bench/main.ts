@@ -1,6 +1,7 @@
 import { Effect, Logger, LogLevel } from "effect"
 import { botBench } from "./bot.js"
 import { limiterBench } from "./limiter.js"
+import { panelBench } from "./panel.js"
 
 /** One result line. `target`/`ok` mark the SPEC OPS-17 thresholds a run must meet. */
 export interface BenchRow {
@@ -15,7 +16,8 @@ export interface BenchRow {
 /** Every bench by name: `pnpm bench` runs all, `pnpm bench limiter` only the named ones. Add new entries here. */
 const benches: Record<string, Effect.Effect<ReadonlyArray<BenchRow>, unknown>> = {
   limiter: limiterBench,
-  bot: botBench
+  bot: botBench,
+  panel: panelBench
 }
 
 const format = (n: number) => (Number.isNaN(n) ? "—" : Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 1))

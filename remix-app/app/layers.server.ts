@@ -7,6 +7,7 @@ import {
 import { Layer } from "effect"
 import { PanelEngineLive } from "./engine.server.js"
 import { GroupAdmin } from "./services/GroupAdmin.server.js"
+import { HourlyRollupLive } from "./services/rollup.server.js"
 
 /** Repositories the pages read directly (lists, cards); writes go through the use-case services. */
 const PageRepos = Layer.mergeAll(
@@ -28,3 +29,6 @@ export type PanelServices = Layer.Layer.Success<typeof services> | PanelInfrastr
 
 /** The one layer graph of the panel process (CONVENTIONS §6): config, logging, Postgres, cache, auth, engine. */
 export const PanelLive = panelServices(Layer.mergeAll(DatabaseLive, CacheLive).pipe(Layer.provideMerge(BaseLive("panel"))))
+
+/** The process's panel graph plus its background work: the hourly rollup (tests use panelServices alone). */
+export const withBackgroundWork = <E, R>(layer: Layer.Layer<PanelServices, E, R>) => Layer.merge(layer, HourlyRollupLive.pipe(Layer.provide(layer)))

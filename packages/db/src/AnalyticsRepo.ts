@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { dbCall } from "./dbCall.js"
 import { checkDecisions } from "./GroupListRepo.js"
+import { decisionSource } from "./HourlyRollup.js"
 
 export interface AnalyticsRange {
   readonly from: Date
@@ -21,9 +22,11 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
     const bucketOf = (r: AnalyticsRange) =>
       sql`to_char(date_trunc(${r.bucket}, at AT TIME ZONE ${r.timezone}), ${r.bucket === "hour" ? "YYYY-MM-DD HH24:00" : "YYYY-MM-DD"})`
 
+    const src = (r: AnalyticsRange) => decisionSource(sql, r)
+
     const overTime = (r: AnalyticsRange) =>
       dbCall(sql<{ readonly bucket: string; readonly decision: string; readonly count: number }>`
-        SELECT ${bucketOf(r)} AS bucket, decision, count(*)::int AS count FROM verification_log WHERE ${inRange(r)} GROUP BY 1, 2 ORDER BY 1`)
+        SELECT ${bucketOf(r)} AS bucket, decision, sum(n)::int AS count FROM ${src(r)} s GROUP BY 1, 2 ORDER BY 1`)
 
     const funnel = (r: AnalyticsRange) =>
       dbCall(Effect.map(sql<{ readonly restricted: number; readonly verified: number; readonly removed: number; readonly pending: number }>`
@@ -43,24 +46,24 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
 
     const cacheAndLatency = (r: AnalyticsRange) =>
       dbCall(sql<{ readonly bucket: string; readonly cached: number; readonly checked: number; readonly p50: number | null; readonly p95: number | null }>`
-        SELECT ${bucketOf(r)} AS bucket, count(*) FILTER (WHERE cached)::int AS cached, count(cached)::int AS checked,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::float8 AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::float8 AS p95
-        FROM verification_log WHERE ${inRange(r)} AND decision IN ${sql.in(checkDecisions)} GROUP BY 1 ORDER BY 1`)
+        SELECT ${bucketOf(r)} AS bucket, sum(cached)::int AS cached, sum(checked)::int AS checked,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY p50)::float8 AS p50, percentile_cont(0.5) WITHIN GROUP (ORDER BY p95)::float8 AS p95
+        FROM ${src(r)} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1 ORDER BY 1`)
 
     const topGroups = (r: AnalyticsRange) =>
       dbCall(sql<{ readonly groupId: number; readonly title: string | null; readonly count: number }>`
         SELECT v.group_id, g.title, v.count FROM (
-          SELECT group_id, count(*)::int AS count FROM verification_log WHERE ${inRange(r)} AND decision = 'restrict' GROUP BY 1 ORDER BY 2 DESC LIMIT 10
+          SELECT group_id, sum(n)::int AS count FROM ${src(r)} s WHERE decision = 'restrict' GROUP BY 1 ORDER BY 2 DESC LIMIT 10
         ) v LEFT JOIN groups g ON g.chat_id = v.group_id ORDER BY v.count DESC`)
 
     const heatmap = (r: AnalyticsRange) =>
       dbCall(sql<{ readonly weekday: number; readonly hour: number; readonly count: number }>`
-        SELECT extract(isodow FROM at AT TIME ZONE ${r.timezone})::int AS weekday, extract(hour FROM at AT TIME ZONE ${r.timezone})::int AS hour, count(*)::int AS count
-        FROM verification_log WHERE ${inRange(r)} AND decision IN ${sql.in(checkDecisions)} GROUP BY 1, 2`)
+        SELECT extract(isodow FROM at AT TIME ZONE ${r.timezone})::int AS weekday, extract(hour FROM at AT TIME ZONE ${r.timezone})::int AS hour, sum(n)::int AS count
+        FROM ${src(r)} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1, 2`)
 
     const triggers = (r: AnalyticsRange) =>
       dbCall(sql<{ readonly trigger: string; readonly count: number }>`
-        SELECT trigger, count(*)::int AS count FROM verification_log WHERE ${inRange(r)} GROUP BY 1 ORDER BY 2 DESC`)
+        SELECT trigger, sum(n)::int AS count FROM ${src(r)} s GROUP BY 1 ORDER BY 2 DESC`)
 
     return { overTime, funnel, timeToVerify, cacheAndLatency, topGroups, heatmap, triggers } as const
   })

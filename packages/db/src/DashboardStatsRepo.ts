@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { dbCall } from "./dbCall.js"
 import { checkDecisions } from "./GroupListRepo.js"
+import { decisionSource } from "./HourlyRollup.js"
 
 export interface DashboardCounts {
   readonly protectedGroups: number
@@ -64,8 +65,8 @@ export class DashboardStatsRepo extends Effect.Service<DashboardStatsRepo>()("@n
                   count(*) FILTER (WHERE decision = 'restrict')::int AS restricted_today,
                   count(*) FILTER (WHERE decision IN ('verify', 'approve'))::int AS verified_today
              FROM verification_log WHERE at >= ${startOfToday} AND at <= ${now}) t,
-          (SELECT count(*) FILTER (WHERE decision = 'pass')::int AS pass7d, count(*) FILTER (WHERE decision = 'restrict')::int AS restrict7d
-             FROM verification_log WHERE decision IN ('pass', 'restrict') AND at >= ${d7}) w,
+          (SELECT coalesce(sum(n) FILTER (WHERE decision = 'pass'), 0)::int AS pass7d, coalesce(sum(n) FILTER (WHERE decision = 'restrict'), 0)::int AS restrict7d
+             FROM ${decisionSource(sql, { from: d7, to: now, groupId: null })} s WHERE decision IN ('pass', 'restrict')) w,
           (SELECT count(*) FILTER (WHERE cached)::int AS cached24h, count(cached)::int AS checked24h
              FROM verification_log WHERE at >= ${h24}) h,
           (SELECT count(*)::int AS created7d, count(*) FILTER (WHERE state = 'verified')::int AS verified7d
@@ -76,8 +77,8 @@ export class DashboardStatsRepo extends Effect.Service<DashboardStatsRepo>()("@n
     /** Decisions per day in `timezone` since `from` (the 14-day bar chart). */
     const perDay = (from: Date, timezone: string, groupId?: number) =>
       dbCall(sql<DayCount>`
-        SELECT to_char((at AT TIME ZONE ${timezone})::date, 'YYYY-MM-DD') AS day, decision, count(*)::int AS count
-        FROM verification_log WHERE at >= ${from} ${groupId === undefined ? sql`` : sql`AND group_id = ${groupId}`}
+        SELECT to_char((at AT TIME ZONE ${timezone})::date, 'YYYY-MM-DD') AS day, decision, sum(n)::int AS count
+        FROM ${decisionSource(sql, { from, to: new Date(Date.now() + 60_000), groupId: groupId ?? null })} s
         GROUP BY 1, 2 ORDER BY 1`)
 
     /** The last notable events: decisions that changed someone's rights, protection changes and alerts. */

@@ -8,6 +8,7 @@ import jobsAlertsInstances from "./migrations/0005_jobs_alerts_instances.js"
 import adminAuth from "./migrations/0006_admin_auth.js"
 import auditLog from "./migrations/0007_audit_log.js"
 import panelIndexes from "./migrations/0008_panel_indexes.js"
+import hourlyChecked from "./migrations/0009_hourly_checked.js"
 
 // fromRecord, not fromFileSystem: the panel's Vite bundle cannot import migration files dynamically.
 export const migrations = {
@@ -18,7 +19,8 @@ export const migrations = {
   "0005_jobs_alerts_instances": jobsAlertsInstances,
   "0006_admin_auth": adminAuth,
   "0007_audit_log": auditLog,
-  "0008_panel_indexes": panelIndexes
+  "0008_panel_indexes": panelIndexes,
+  "0009_hourly_checked": hourlyChecked
 }
 
 export const migrationsTable = "nezuko_migrations"
