@@ -1,6 +1,6 @@
 import { DEMO } from "@nezuko/telegram-sandbox"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type BotHarness, newUser, startBot, waitForDecisions } from "./botHarness.js"
+import { type BotHarness, newUser, promptFor, startBot, waitForDecisions } from "./botHarness.js"
 
 const G = DEMO.group.id
 const { alice, bob, dave } = DEMO.users
@@ -8,6 +8,8 @@ const moderation = new Set([
   "deleteMessage", "deleteMessages", "restrictChatMember", "sendMessage", "banChatMember", "unbanChatMember",
   "approveChatJoinRequest", "declineChatJoinRequest", "banChatSenderChat"
 ])
+
+const moderationCallsAfter = (h: BotHarness, after: number) => h.driver.calls({ after }).filter((c) => moderation.has(c.method))
 
 describe("dry run makes no moderation call (BOT-52)", () => {
   let h: BotHarness
@@ -54,5 +56,36 @@ describe("dry run makes no moderation call (BOT-52)", () => {
     expect(h.driver.member(G, alice.id)?.status).toBe("member")
     const restrictions = await h.query<{ n: number }>(`SELECT count(*) AS n FROM restrictions`)
     expect(Number(restrictions[0]?.n)).toBe(0)
+  }, 40_000)
+})
+
+describe("dry run switched on while a user is muted (BOT-52)", () => {
+  let h: BotHarness
+  beforeAll(async () => {
+    h = await startBot()
+    await h.setSetting(G, "timeout_action", "kick")
+    await h.setSetting(G, "timeout_minutes", 10)
+  })
+  afterAll(async () => {
+    await h?.close()
+  })
+
+  it("the due timeout records dry_run (would_kick) and makes no ban, unban or delete", async () => {
+    const u = newUser(h, "Tess")
+    const before = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "hi")
+    await promptFor(h, u.id, before)
+    await h.driver.waitForRestrict(G, u.id, { after: before })
+    await h.setSetting(G, "dry_run", true)
+
+    const mark = h.driver.mark()
+    // As in acceptance.timeouts: the deadline is moved to now in SQL instead of waiting 10 minutes.
+    await h.query(`WITH r AS (UPDATE restrictions SET deadline_at = now() WHERE group_id = ${G} AND user_id = ${u.id} AND state = 'pending' RETURNING id)
+      UPDATE scheduled_jobs SET run_at = now() WHERE dedupe_key = 'timeout:' || (SELECT id FROM r) AND state = 'queued'`)
+    const rows = await waitForDecisions(h, `user_id = ${u.id} AND trigger = 'timeout'`, 1, 15_000)
+    expect(rows[0]).toMatchObject({ decision: "dry_run", reason: "would_kick" })
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(moderationCallsAfter(h, mark).map((c) => c.method)).toEqual([])
+    expect(h.driver.member(G, u.id)?.status).toBe("restricted")
   }, 40_000)
 })
