@@ -12,6 +12,7 @@ import { JobRegistry, makeJobRunner } from "./runtime/JobRunner.js"
 import { LeaderLive } from "./runtime/Leader.js"
 import { OutboxReplayLive } from "./runtime/OutboxReplay.js"
 import { PollingLive } from "./runtime/Polling.js"
+import { ReconcileJobsLive } from "./runtime/ReconcileJobs.js"
 import { TimeoutJobsLive } from "./runtime/TimeoutJobs.js"
 import { WebhookLive } from "./runtime/Webhook.js"
 
@@ -22,7 +23,7 @@ export const IntakeLive = Layer.unwrapEffect(
 )
 
 /** Every job kind this process can run (OPS-16): add the layer of a new kind here (`jobHandler(kind, schema, run)`). */
-export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive, BotStatusJobsLive, BatchScanJobsLive)
+export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive, BotStatusJobsLive, BatchScanJobsLive, ReconcileJobsLive)
 
 /** The `jobs` role (OPS-1): the durable job runner and the outbox replay. */
 export const JobsRoleLive = Layer.unwrapEffect(

@@ -5,7 +5,7 @@ import { Clock, Effect, Option, Schema } from "effect"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import { Jobs } from "./Jobs.js"
-import { Protection } from "./Protection.js"
+import { UnmuteRetries } from "./Reconcile.js"
 import type { Priority } from "./RateLimiter.js"
 import { escapeHtml } from "./Texts.js"
 import { timeoutDedupeKey } from "./TimeoutRules.js"
@@ -47,7 +47,7 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
     const members = yield* MemberRepo
     const audit = yield* AuditRepo
     const directory = yield* GroupDirectory
-    const protection = yield* Protection
+    const unmute = yield* UnmuteRetries
     const verification = yield* Verification
     const decisions = yield* Decisions
     const jobs = yield* Jobs
@@ -82,11 +82,7 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
         const startedAt = yield* Clock.currentTimeMillis
         if (!(yield* restrictions.close(r.id, "released", by))) return false
         yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(r.id)))
-        yield* protection.restore(r, priority).pipe(
-          Effect.catchAll((e) => Effect.logWarning(`restore on release failed: ${e._tag}`).pipe(
-            Effect.annotateLogs({ chat_id: String(r.groupId), user_id: String(r.userId) })
-          ))
-        )
+        yield* unmute.restore(r, priority)
         yield* verification.deletePromptOf(r)
         yield* decisions.record({ groupId: r.groupId, userId: r.userId, trigger: "manual", decision: "release", reason, channelIds: r.missingChannelIds, startedAt })
         return true

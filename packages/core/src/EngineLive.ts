@@ -20,6 +20,7 @@ import { Membership } from "./Membership.js"
 import { ChannelResolver } from "./ProtectChecks.js"
 import { PromptCoalescer } from "./PromptCoalescer.js"
 import { Protection } from "./Protection.js"
+import { Reconciler, UnmuteRetries } from "./Reconcile.js"
 import { Restrictor } from "./Restrictor.js"
 import { Timeouts } from "./Timeouts.js"
 import { UserFlags } from "./UserFlags.js"
@@ -41,8 +42,9 @@ export const EngineLive = Layer.mergeAll(
   Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default, Timeouts.Default, AdminReleases.Default,
   BotStatus.Default
 ).pipe(
-  Layer.provideMerge(BatchScan.Default),
+  Layer.provideMerge(Layer.merge(BatchScan.Default, Reconciler.Default)),
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default, JoinRequests.Default)),
+  Layer.provideMerge(UnmuteRetries.Default),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default, GroupMigration.Default)),
   Layer.provideMerge(CachesLive),
   Layer.provideMerge(EngineReposLive)

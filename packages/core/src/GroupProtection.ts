@@ -8,6 +8,7 @@ import { GroupDirectory } from "./GroupDirectory.js"
 import { ChannelResolver, missingGroupRights, ProtectRefused, type ResolvedChannel } from "./ProtectChecks.js"
 import { Membership } from "./Membership.js"
 import { Protection } from "./Protection.js"
+import { UnmuteRetries } from "./Reconcile.js"
 import { Verification } from "./Verification.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { channelLabel, escapeHtml } from "./Texts.js"
@@ -38,6 +39,7 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
     const membership = yield* Membership
     const verification = yield* Verification
     const batchScan = yield* BatchScan
+    const unmute = yield* UnmuteRetries
     const me = yield* Effect.cached(telegram.getMe())
 
     const record = (actor: UserId, action: string, groupId: ChatId, oldValue: unknown, newValue: unknown) =>
@@ -129,7 +131,7 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
         for (const r of pending) {
           if (!(yield* restrictions.close(r.id, "released", reason))) continue
           released++
-          yield* protection.restore(r, 2).pipe(Effect.catchAll((e) => Effect.logWarning(`restore on unprotect failed: ${e._tag}`)))
+          yield* unmute.restore(r, 2)
           if (r.promptMessageId !== null) yield* Effect.ignore(protection.deleteMessage(groupId, r.promptMessageId, 2))
         }
         return released

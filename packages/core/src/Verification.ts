@@ -9,6 +9,7 @@ import { KeyValueStore } from "./KeyValueStore.js"
 import { Membership } from "./Membership.js"
 import { missingAlert, promptKeyboard } from "./Prompts.js"
 import { Protection } from "./Protection.js"
+import { UnmuteRetries } from "./Reconcile.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { text } from "./Texts.js"
 import { timeoutDedupeKey } from "./TimeoutRules.js"
@@ -26,6 +27,7 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
     const membership = yield* Membership
     const restrictions = yield* RestrictionRepo
     const protection = yield* Protection
+    const unmute = yield* UnmuteRetries
     const decisions = yield* Decisions
     const jobs = yield* Jobs
 
@@ -46,9 +48,7 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
       if (!closed) return false
       // The timeout job (BOT-38) has nothing left to do; it would also find the record closed.
       if (trigger !== "timeout") yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(record.id)))
-      yield* protection.restore(record, 0).pipe(
-        Effect.catchAll((e) => Effect.logWarning(`restore failed: ${e._tag}`).pipe(Effect.annotateLogs({ chat_id: String(record.groupId), user_id: String(record.userId) })))
-      )
+      yield* unmute.restore(record, 0)
       yield* deletePromptOf(record)
       yield* decisions.record({ groupId: record.groupId, userId: record.userId, trigger, decision: "verify", channelIds: record.missingChannelIds, cached, startedAt })
       return true

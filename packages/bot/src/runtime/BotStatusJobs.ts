@@ -5,6 +5,7 @@ import { Clock, Duration, Effect, Layer, Schedule, Schema } from "effect"
 import { BotIdentity } from "../BotIdentity.js"
 import { jobHandler } from "./JobRunner.js"
 import { LeaderDuties } from "./Leader.js"
+import { scheduleReconcile } from "./ReconcileJobs.js"
 
 /** BOT-45's job kind; payload `{ group_id }`. Also enqueued on demand by the panel. */
 export const healthCheckKind = "health_check"
@@ -56,5 +57,5 @@ export const scheduleHealthChecks = Effect.repeat(
 /** Hands the schedule to the leader (LeaderLive runs its duties only while it leads). */
 export const LeaderDutiesLive = Layer.effect(
   LeaderDuties,
-  Effect.map(Effect.context<GroupRepo | Jobs>(), (context) => [Effect.provide(scheduleHealthChecks, context)])
+  Effect.map(Effect.context<GroupRepo | Jobs>(), (context) => [Effect.provide(scheduleHealthChecks, context), Effect.provide(scheduleReconcile, context)])
 )

@@ -1,0 +1,85 @@
+import { DEMO } from "@nezuko/telegram-sandbox"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type BotHarness, newUser, startBot } from "./botHarness.js"
+
+const G = DEMO.group.id
+
+describe("the bot against the sandbox: the reconciler and unmute retries (LIM-8, OPS-16)", () => {
+  let h: BotHarness
+  beforeAll(async () => {
+    h = await startBot()
+  })
+  afterAll(async () => {
+    await h?.close()
+  })
+
+  const waitFor = async <A extends object>(text: string, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const rows = await h.query<A>(text)
+      if (rows.length > 0) return rows
+      if (Date.now() > deadline) throw new Error(`no rows for ${text}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+  const reconcile = async () => {
+    const [job] = await h.query<{ id: number }>(`INSERT INTO scheduled_jobs (kind, run_at, payload) VALUES ('reconcile', now(), '{}') RETURNING id`)
+    return (await waitFor<{ result: { released: number; expired: number } }>(`SELECT result FROM scheduled_jobs WHERE id = ${job?.id ?? 0} AND state = 'done'`))[0]?.result
+  }
+  const pending = async (userId: number, until: string) =>
+    (await h.query<{ id: number }>(`INSERT INTO restrictions (group_id, user_id, trigger, restricted_until) VALUES (${G}, ${userId}, 'message', ${until}) RETURNING id`))[0]?.id ?? 0
+  const muted = (userId: number) =>
+    h.driver.setMember(G, userId, { status: "restricted", permissions: { can_send_messages: false }, untilDate: Math.floor(Date.now() / 1000) + 3_600 }, { silent: true })
+
+  it("LIM-8: a pending record whose mute ran out is marked expired", async () => {
+    const user = newUser(h, "Expired")
+    const id = await pending(user.id, "now() - interval '1 hour'")
+    expect(await h.query(`SELECT state FROM restrictions WHERE id = ${id}`)).toEqual([{ state: "pending" }])
+    // The leader's own reconcile job of the start may get there first; either way the record is expired.
+    expect(await reconcile()).toHaveProperty("expired")
+    expect(await h.query(`SELECT state, resolved_by FROM restrictions WHERE id = ${id}`)).toEqual([{ state: "expired", resolvedBy: "reconcile" }])
+  }, 30_000)
+
+  it("LIM-8 and OPS-16: a disabled group's pending records are closed and restored; a transient failure is retried by unmute_retry", async () => {
+    const ok = newUser(h, "Restored")
+    const flaky = newUser(h, "Flaky")
+    muted(ok.id)
+    muted(flaky.id)
+    const okId = await pending(ok.id, "now() + interval '1 day'")
+    await h.query(`UPDATE groups SET enabled = false WHERE chat_id = ${G}`)
+    const mark = h.driver.mark()
+    // The first record's restore goes through; the second's fails three times (its whole in-call retry budget).
+    const result = await reconcile()
+    expect(result).toMatchObject({ released: 1 })
+    await h.driver.waitForRestrict(G, ok.id, { after: mark })
+    expect(await h.query(`SELECT state, resolved_by FROM restrictions WHERE id = ${okId}`)).toEqual([{ state: "released", resolvedBy: "reconcile" }])
+
+    const flakyId = await pending(flaky.id, "now() + interval '1 day'")
+    h.driver.injectFault({ method: "restrictChatMember", kind: "error", status: 500, count: 3 })
+    expect(await reconcile()).toMatchObject({ released: 1 })
+    const [retry] = await waitFor<{ id: number; delay: number; payload: { attempt: number } }>(
+      `SELECT id, extract(epoch FROM run_at - created_at)::int AS delay, payload FROM scheduled_jobs WHERE kind = 'unmute_retry' AND (payload->>'restriction_id')::bigint = ${flakyId}`
+    )
+    expect(retry?.payload.attempt).toBe(1)
+    expect(retry?.delay).toBeGreaterThanOrEqual(25)
+    expect(retry?.delay).toBeLessThanOrEqual(31)
+    const before = h.driver.mark()
+    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE id = ${retry?.id}`)
+    const [done] = await waitFor<{ result: { outcome: string } }>(`SELECT result FROM scheduled_jobs WHERE id = ${retry?.id} AND state = 'done'`)
+    expect(done?.result.outcome).toBe("restored")
+    await h.driver.waitForRestrict(G, flaky.id, { after: before })
+  }, 60_000)
+
+  it("OPS-16: after 48 h of failed retries the user is reported as stuck", async () => {
+    const stuck = newUser(h, "Stuck")
+    muted(stuck.id)
+    const id = await pending(stuck.id, "now() + interval '1 day'")
+    await h.query(`UPDATE restrictions SET state = 'released' WHERE id = ${id}`)
+    h.driver.injectFault({ method: "restrictChatMember", kind: "error", status: 500, count: 3 })
+    const firstFailedAt = Date.now() - 47 * 3_600_000
+    await h.query(`INSERT INTO scheduled_jobs (kind, run_at, payload) VALUES ('unmute_retry', now(),
+      '{"restriction_id": ${id}, "group_id": ${G}, "user_id": ${stuck.id}, "attempt": 11, "first_failed_at": ${firstFailedAt}}')`)
+    const [alert] = await waitFor<{ kind: string; details: { restriction_id: number } }>(`SELECT kind, details FROM alerts WHERE kind = 'stuck_user' AND group_id = ${G}`)
+    expect(alert?.details.restriction_id).toBe(id)
+  }, 30_000)
+})
