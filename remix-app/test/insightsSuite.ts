@@ -58,7 +58,7 @@ export const insightsSuite = (name: string, database: Layer.Layer<SqlClient.SqlC
         { stage: "restricted", count: 3 }, { stage: "verified within the timeout", count: 1 }, { stage: "kicked or banned", count: 1 }, { stage: "still pending", count: 1 }
       ])
       expect((await chart("time_to_verify")).find((r) => r.bucket === "1–5 min")?.count).toBe(1)
-      expect(await chart("top_groups")).toEqual([{ group_id: -1004000000001, title: "Chart Group", restrictions: 10 }])
+      expect(await chart("top_groups")).toEqual([{ group_id: -1004000000001, title: "Chart Group", restrictions: 3 }])
       expect((await chart("triggers")).map((r) => r.trigger).sort()).toEqual(["join", "message"])
       expect((await chart("cache_hit_rate")).every((r) => typeof r.hit_rate === "number")).toBe(true)
       expect((await chart("latency")).length).toBeGreaterThan(0)

@@ -53,7 +53,7 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
     const topGroups = (r: AnalyticsRange) =>
       dbCall(sql<{ readonly groupId: number; readonly title: string | null; readonly count: number }>`
         SELECT v.group_id, g.title, v.count FROM (
-          SELECT group_id, sum(n)::int AS count FROM ${src(r)} s WHERE decision = 'restrict' GROUP BY 1 ORDER BY 2 DESC LIMIT 10
+          SELECT group_id, count(*)::int AS count FROM restrictions WHERE ${inRange(r, "created_at")} GROUP BY 1 ORDER BY 2 DESC LIMIT 10
         ) v LEFT JOIN groups g ON g.chat_id = v.group_id ORDER BY v.count DESC`)
 
     const heatmap = (r: AnalyticsRange) =>

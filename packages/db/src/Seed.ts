@@ -32,7 +32,7 @@ export const seedDataset = (options: SeedOptions) =>
     yield* sql`
       INSERT INTO channels (chat_id, title, username, health, subscriber_count, bot_status, created_at)
       SELECT ${seedChannelBase}::bigint - i, 'Seed channel ' || i, CASE WHEN i % 3 = 0 THEN NULL ELSE 'seed_channel_' || i END,
-             CASE WHEN i % 50 = 0 THEN 'unverifiable' ELSE 'ok' END, (i * 7919) % 500000, 'administrator',
+             CASE WHEN i % 50 = 0 THEN 'unverifiable' ELSE 'ok' END, (i::bigint * 7919) % 500000, 'administrator',
              now() - ((i % ${days * 6}) || ' days')::interval
       FROM generate_series(1, ${channels}) i`
     yield* sql`
@@ -42,7 +42,7 @@ export const seedDataset = (options: SeedOptions) =>
              i % 10 < 7, CASE WHEN i % 10 < 7 THEN now() - ((i % ${days * 3}) || ' days')::interval END, 'administrator',
              i % 97 <> 0, true, i % 5 <> 0,
              CASE WHEN i % 97 = 0 THEN 'degraded' WHEN i % 211 = 0 THEN 'broken' WHEN i % 389 = 0 THEN 'removed' ELSE 'ok' END,
-             CASE WHEN i % 97 = 0 THEN 'missing Ban users' END, (i * 104729) % 20000, now() - ((i % ${days * 6}) || ' days')::interval
+             CASE WHEN i % 97 = 0 THEN 'missing Ban users' END, (i::bigint * 104729) % 20000, now() - ((i % ${days * 6}) || ' days')::interval
       FROM generate_series(1, ${options.groups}) i`
     yield* sql`
       INSERT INTO group_channels (group_id, channel_id, position)
@@ -59,12 +59,12 @@ export const seedDataset = (options: SeedOptions) =>
              CASE WHEN s.state = 'pending' THEN NULL ELSE c.created + ((i % 3600) || ' seconds')::interval END,
              c.created + interval '10 minutes'
       FROM generate_series(1, ${restrictions}) i,
-           LATERAL (SELECT now() - ((i::float8 / ${restrictions}) * ${days} || ' days')::interval AS created) c,
+           LATERAL (SELECT now() - ((i::float8 / ${restrictions}) * ${days}) * interval '1 day' AS created) c,
            LATERAL (SELECT CASE WHEN i % 20 = 0 THEN 'pending' WHEN i % 10 = 1 THEN 'kicked' WHEN i % 25 = 2 THEN 'banned'
                                 WHEN i % 10 = 3 THEN 'released' ELSE 'verified' END AS state) s`
     yield* sql`
       INSERT INTO verification_log (at, group_id, user_id, trigger, decision, reason, channel_ids, missing_channel_ids, cached, latency_ms)
-      SELECT now() - ((i::float8 / ${options.decisions}) * ${days} || ' days')::interval, ${seedGroupBase}::bigint - (1 + (i * 31) % ${options.groups}),
+      SELECT now() - ((i::float8 / ${options.decisions}) * ${days}) * interval '1 day', ${seedGroupBase}::bigint - (1 + (i::bigint * 31) % ${options.groups}),
              2000000 + i % 500000,
              (ARRAY['message','message','message','join','button','leave','rejoin','timeout'])[1 + i % 8],
              d.decision, CASE WHEN d.decision = 'restrict' THEN 'not_subscribed' WHEN d.decision = 'exempt' THEN 'admin' END,
