@@ -5,8 +5,7 @@ import { DateTime, Effect, Option, Schema } from "effect"
 import { decodeQueryOrDefaults, pageMeta, pagingFields } from "../../api/listQuery.server.js"
 import { RequestInfo } from "../../request.server.js"
 
-export const tabs = ["overview", "channels", "settings", "members", "decisions"] as const
-export type Tab = (typeof tabs)[number]
+import { type Tab, tabs } from "./tabs.js"
 
 export const groupOf = Effect.gen(function* () {
   const { params } = yield* RequestInfo

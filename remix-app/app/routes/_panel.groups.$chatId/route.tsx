@@ -7,7 +7,8 @@ import { ChannelsTab } from "./ChannelsTab.js"
 import { DecisionsTab } from "./DecisionsTab.js"
 import { MembersTab } from "./MembersTab.js"
 import { OverviewTab } from "./OverviewTab.js"
-import { show, tabs } from "./programs.server.js"
+import { show } from "./programs.server.js"
+import { tabs } from "./tabs.js"
 import { SettingsTab } from "./SettingsTab.js"
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.group.title ?? "Group"} · Nezuko` }]

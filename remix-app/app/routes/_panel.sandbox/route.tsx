@@ -32,7 +32,7 @@ export default function SandboxPage() {
       {result?.error ? <p className="field-error" role="alert">{result.error}</p> : null}
       <div className="two-columns">
         <section className="card" aria-labelledby="chat-title">
-          <h2 id="chat-title">Demo Group, as {as.name}{restricted ? <span className="pill pill-broken"> muted</span> : null}</h2>
+          <h2 id="chat-title">Demo Group, as {as.name} {restricted ? <span className="pill pill-broken">muted</span> : null}</h2>
           <ol className="chat" aria-live="polite">
             {messages.length === 0 ? <li className="muted">No messages yet.</li> : messages.map((m) => (
               <li key={m.id} className={`${m.byBot ? "bot" : ""} ${m.deleted ? "deleted" : ""}`}>

@@ -1,0 +1,114 @@
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { DEMO } from "@nezuko/telegram-sandbox"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type DemoProcess, startDemo } from "./demoProcess.js"
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
+const shots = join(repoRoot, "screenshots", "panel", "journeys")
+const group = DEMO.group.id
+const bob = DEMO.users.bob.id
+
+/** Issue 9's journeys in Chromium against `pnpm start` (sandbox, embedded database), with a screenshot of every page. */
+describe("panel journeys in a real browser", () => {
+  let demo: DemoProcess
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true })
+    demo = await startDemo()
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+    })
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await demo?.stop()
+  })
+
+  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+  const checksToday = async () => {
+    await page.goto(`${demo.panelUrl}/dashboard`)
+    return Number(await page.locator('[data-card="Checks today"] .stat-value').textContent())
+  }
+
+  it("logs in, opens the group, unlinks and links a channel, changes a setting", async () => {
+    await page.goto(`${demo.panelUrl}/login`)
+    await page.fill("#email", demo.credentials.email)
+    await page.fill("#password", demo.credentials.password)
+    await page.click("button[type=submit]")
+    await page.waitForURL(/\/dashboard$/)
+    await shot("01-dashboard")
+    await page.getByRole("link", { name: "Groups" }).first().click()
+    await page.getByRole("heading", { name: "Groups" }).waitFor()
+    await shot("02-groups")
+    await page.getByRole("link", { name: DEMO.group.title }).first().click()
+    await page.getByRole("heading", { name: DEMO.group.title }).waitFor()
+    await shot("03-group-overview")
+    await page.goto(`${demo.panelUrl}/groups/${group}?tab=channels`)
+    page.once("dialog", (d) => void d.accept())
+    await page.locator(`form:has(input[name="channel_id"][value="${DEMO.news.id}"]) button`).click()
+    await page.getByText("Channel unlinked.").waitFor()
+    await page.fill("#link-channel", `@${DEMO.news.username}`)
+    await page.getByRole("button", { name: "Link channel" }).click()
+    await page.getByText(`Linked ${DEMO.news.title}.`).waitFor()
+    await shot("04-group-channels")
+    await page.goto(`${demo.panelUrl}/groups/${group}?tab=settings`)
+    await page.fill("#f-muteHours", "48")
+    await page.getByRole("button", { name: "Save settings" }).click()
+    await page.getByText("Settings saved.").waitFor()
+    expect(await page.inputValue("#f-muteHours")).toBe("48")
+    await shot("05-group-settings")
+  }, 60_000)
+
+  it("Bob posts on the sandbox page and gets muted; the Members tab unmutes him; his verification shows on the dashboard", async () => {
+    const before = await checksToday()
+    await page.goto(`${demo.panelUrl}/sandbox?as=${bob}`)
+    await page.fill('input[name="text"]', "hi from Bob")
+    await page.getByRole("button", { name: "Send" }).click()
+    await page.locator(".log strong", { hasText: "restrictChatMember" }).first().waitFor({ timeout: 20_000 })
+    await shot("06-sandbox-muted")
+    await page.goto(`${demo.panelUrl}/groups/${group}?tab=members`)
+    await page.getByText(String(bob)).first().waitFor()
+    await shot("07-group-members")
+    await page.getByRole("button", { name: "Release", exact: true }).first().click()
+    await page.getByText("Released 1 member(s).").waitFor()
+    // Bob posts again, is muted again, then joins both channels: Nezuko verifies him by itself (AT-12).
+    await page.goto(`${demo.panelUrl}/sandbox?as=${bob}`)
+    const overlay = await page.evaluate(() => document.querySelector("vite-error-overlay")?.shadowRoot?.textContent ?? "")
+    expect(overlay).toBe("")
+    await page.fill('input[name="text"]', "hi again")
+    await page.getByRole("button", { name: "Send" }).click()
+    await page.waitForTimeout(1500)
+    for (const channel of [DEMO.channel.id, DEMO.news.id]) {
+      await page.goto(`${demo.panelUrl}/sandbox?as=${bob}`)
+      await page.locator(`form:has(input[name="chat"][value="${channel}"]) button`).click()
+      await page.waitForURL(/\/sandbox/)
+    }
+    await page.waitForTimeout(6_000) // the verification log is flushed every 5 s (DATA-21)
+    await shot("08-sandbox-verified")
+    const after = await checksToday()
+    expect(after).toBeGreaterThan(before)
+    await shot("09-dashboard-after")
+    await page.goto(`${demo.panelUrl}/groups/${group}?tab=decisions`)
+    await page.locator(".tag-restrict").first().waitFor()
+    await shot("10-group-decisions")
+  }, 90_000)
+
+  it("every other page renders", async () => {
+    for (const [name, path] of [["11-channels", "/channels"], ["12-channel", `/channels/${DEMO.channel.id}`], ["13-analytics", "/analytics?period=24h"], ["14-logs", "/logs"],
+      ["15-status", "/status"], ["16-audit", "/audit"], ["17-admins", "/admins"], ["18-settings", "/settings"], ["19-account", "/account"]] as const) {
+      const response = await page.goto(`${demo.panelUrl}${path}`)
+      expect({ path, status: response?.status() }).toEqual({ path, status: 200 })
+      await page.waitForTimeout(path.startsWith("/analytics") ? 1500 : 300)
+      await shot(name)
+    }
+  }, 90_000)
+})
