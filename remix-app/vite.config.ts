@@ -14,6 +14,9 @@ export default defineConfig({
   // source, so the bundle shares one copy of core with server.ts, and native modules (argon2) and PGlite's
   // wasm are never bundled.
   build: { rollupOptions: { external: (id) => id.startsWith("@nezuko/") } },
+  // Pre-bundled at start: discovered on the first chart or table page instead, Vite re-optimizes and reloads
+  // the browser mid-session (the dev server of `pnpm start`).
+  optimizeDeps: { include: ["recharts", "@tanstack/react-table"] },
   plugins: [remix({
     future: {
       v3_fetcherPersist: true,
