@@ -18,6 +18,9 @@ export default [
     // The panel in a real process and Debian's Chromium (STACK.md §13); screenshots land in screenshots/.
     test: {
       name: "integration:browser",
+      // One file at a time: each starts a panel whose Vite dev server shares the dependency cache.
+      pool: "forks",
+      poolOptions: { forks: { singleFork: true } },
       include: ["remix-app/test/browser/**/*.test.ts"],
       environment: "node",
       setupFiles: ["./vitest.setup.ts"],

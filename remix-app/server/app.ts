@@ -18,7 +18,12 @@ export interface PanelApp {
  * The panel's Remix app behind its pipeline. `built: true` serves `remix vite:build`'s output (production);
  * otherwise Vite runs in middleware mode, so a fresh clone needs no build step.
  */
-export const createPanelApp = async (runtime: PanelRuntime, options: { readonly built: boolean; readonly publicOrigin: string }): Promise<PanelApp> => {
+export const createPanelApp = async (
+  runtime: PanelRuntime,
+  // A private Vite dependency cache (tests): panels started together from one checkout would otherwise
+  // re-optimize into the same folder under each other and serve a browser 404s.
+  options: { readonly built: boolean; readonly publicOrigin: string; readonly viteCacheDir?: string }
+): Promise<PanelApp> => {
   const server = createServer()
   let vite: ViteDevServer | undefined
   let build: ServerBuild | (() => Promise<ServerBuild>)
@@ -32,6 +37,7 @@ export const createPanelApp = async (runtime: PanelRuntime, options: { readonly 
       configFile: `${appRoot}vite.config.ts`,
       logLevel: "warn",
       appType: "custom",
+      ...(options.viteCacheDir === undefined ? {} : { cacheDir: options.viteCacheDir }),
       server: { middlewareMode: true, hmr: { server } }
     })
     // Remix's plugin starts a second Vite server (its child compiler) that exits the process on SIGTERM, and

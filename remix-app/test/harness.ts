@@ -22,8 +22,9 @@ export interface Panel {
 }
 
 export const startPanel = async (database: Layer.Layer<SqlClient.SqlClient, unknown>, env: Record<string, string> = {}): Promise<Panel> => {
+  const dataDir = mkdtempSync(join(tmpdir(), "nezuko-panel-"))
   const provider = ConfigProvider.fromMap(new Map(Object.entries({
-    DATA_DIR: mkdtempSync(join(tmpdir(), "nezuko-panel-")),
+    DATA_DIR: dataDir,
     PANEL_PUBLIC_URL: origin,
     LOG_LEVEL: "warn",
     ...env
@@ -33,7 +34,7 @@ export const startPanel = async (database: Layer.Layer<SqlClient.SqlClient, unkn
   const infrastructure = Layer.mergeAll(database, KeyValueStore.layerMemory(), Health.Default, quiet).pipe(Layer.provideMerge(config))
   const runtime = installRuntime(panelServices(infrastructure), { signals: false })
   await runtime.runtime()
-  const app = await createPanelApp(runtime, { built: false, publicOrigin: origin })
+  const app = await createPanelApp(runtime, { built: false, publicOrigin: origin, viteCacheDir: join(dataDir, "vite") })
   return {
     app,
     runtime,
