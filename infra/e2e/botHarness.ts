@@ -1,9 +1,9 @@
-import { BaseLive, CacheLive, DatabaseLive, EngineReposLive, KeyValueStore } from "@nezuko/core"
+import { BaseLive, CacheLive, DatabaseLive, EngineReposLive, HealthServerLive, KeyValueStore } from "@nezuko/core"
 import { BotLive, type DemoWorld, seedDemoProtection } from "@nezuko/bot"
 import { DEMO, type SandboxDriver, type SandboxOptions, startSandbox } from "@nezuko/telegram-sandbox"
 import { SqlClient } from "@effect/sql"
 import { ConfigProvider, Effect, Layer, ManagedRuntime } from "effect"
-import { createDatabase } from "./support.js"
+import { createDatabase, freePort } from "./support.js"
 
 export interface NezukoOptions {
   /** Configuration on top of the harness defaults (sandbox root and token, throwaway database, log level). */
@@ -13,6 +13,10 @@ export interface NezukoOptions {
   readonly world?: (driver: SandboxDriver) => ReadonlyArray<DemoWorld>
   /** Provided under the bot's graph, e.g. `Layer.setTracer(…)` for instrumentation. */
   readonly extra?: Layer.Layer<never>
+  /** Serve /healthz, /readyz and /metrics on a free HEALTH_PORT (see `health` on the result). */
+  readonly serveHealth?: boolean
+  /** Rewrites the throwaway database's URL the bot uses, e.g. to reach it through a TCP proxy the test can cut. */
+  readonly databaseUrl?: (url: string) => string
 }
 
 /**
@@ -23,18 +27,20 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
   const sandbox = await startSandbox(options.sandbox ?? {})
   const worlds = options.world?.(sandbox.driver) ?? []
   const db = await createDatabase()
+  const healthPort = options.serveHealth === true ? await freePort() : undefined
   const config = ConfigProvider.fromMap(new Map(Object.entries({
     TELEGRAM_API_ROOT: sandbox.apiRoot,
     SANDBOX_BOT_TOKEN: sandbox.token,
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url,
     DATABASE_POOL_SIZE: "4",
+    ...(healthPort === undefined ? {} : { HEALTH_PORT: String(healthPort) }),
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "error",
     LOG_FORMAT: "json",
     INSTANCE_ID: "e2e",
     NEZUKO_ROLES: "bot,jobs",
     ...options.env
   })))
-  const layer = Layer.mergeAll(BotLive, EngineReposLive).pipe(
+  const layer = Layer.mergeAll(BotLive, EngineReposLive, healthPort === undefined ? Layer.empty : HealthServerLive).pipe(
     Layer.provideMerge(Layer.merge(DatabaseLive, CacheLive)),
     Layer.provideMerge(BaseLive("bot")),
     Layer.provide(Layer.setConfigProvider(config)),
@@ -81,6 +87,8 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
       return runtime
     },
     restart,
+    /** Base URL of the health server when `serveHealth` was set. */
+    health: healthPort === undefined ? undefined : `http://127.0.0.1:${healthPort}`,
     query,
     setSetting,
     close: async () => {

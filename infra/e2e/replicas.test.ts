@@ -5,22 +5,10 @@ import { seedDemoProtection } from "@nezuko/bot"
 import { DEMO, isMessageProducing, paramNumber, startSandbox } from "@nezuko/telegram-sandbox"
 import { ConfigProvider, Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createDatabase, eventually, freePort, type RunningProcess, startProcess } from "./support.js"
+import { createDatabase, eventually, freePort, maxInWindow, type RunningProcess, startProcess } from "./support.js"
 
 const GROUPS = 10
 const OUTSIDERS_PER_GROUP = 20
-
-/** The most calls in any sliding window of `ms` milliseconds. */
-const maxInWindow = (times: ReadonlyArray<number>, ms: number) => {
-  const sorted = [...times].sort((a, b) => a - b)
-  let best = 0
-  let start = 0
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] ?? 0) - (sorted[start] ?? 0) >= ms) start++
-    best = Math.max(best, end - start + 1)
-  }
-  return best
-}
 
 /** A round-robin HTTP proxy in front of the replicas' webhook ports: the URL Telegram (the sandbox) posts to. */
 const startRoundRobin = async (ports: ReadonlyArray<number>) => {

@@ -63,6 +63,66 @@ export const eventually = async (check: () => Promise<boolean>, timeoutMs: numbe
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`)
 }
 
+/** The most events in any sliding window of `ms` milliseconds. */
+export const maxInWindow = (times: ReadonlyArray<number>, ms: number) => {
+  const sorted = [...times].sort((a, b) => a - b)
+  let best = 0
+  let start = 0
+  for (let end = 0; end < sorted.length; end++) {
+    while ((sorted[end] ?? 0) - (sorted[start] ?? 0) >= ms) start++
+    best = Math.max(best, end - start + 1)
+  }
+  return best
+}
+
+/**
+ * One sample of a Prometheus text exposition, matched by name and a subset of its labels; undefined when
+ * absent. Label order in the exposition does not matter.
+ */
+export const metricSample = (text: string, name: string, labels: Record<string, string> = {}) => {
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
+    if (match === null || match[1] !== name) continue
+    const found = new Map([...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]))
+    if (Object.entries(labels).every(([k, v]) => found.get(k) === v)) return Number(match[3])
+  }
+  return undefined
+}
+
+/**
+ * A private redis-server on a free port (no persistence) that a test may stop and start again on the same
+ * port, unlike the machine's shared one.
+ */
+export const startRedisServer = async () => {
+  const port = await freePort()
+  let child: ChildProcess | undefined
+  const start = async () => {
+    const started = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: "ignore"
+    })
+    child = started
+    await eventually(() =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, "127.0.0.1")
+        socket.once("connect", () => {
+          socket.destroy()
+          resolve(true)
+        })
+        socket.once("error", () => resolve(false))
+      }), 10_000, `redis-server on ${port}`)
+  }
+  const stop = async () => {
+    const running = child
+    child = undefined
+    if (running === undefined || running.exitCode !== null) return
+    const exited = new Promise((resolve) => running.once("exit", resolve))
+    running.kill("SIGKILL")
+    await exited
+  }
+  await start()
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop }
+}
+
 export const getJson = async (url: string) => {
   const response = await fetch(url)
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
