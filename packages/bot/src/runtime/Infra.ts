@@ -1,7 +1,7 @@
 import {
   AppConfig,
   CircuitBreakers,
-  layerRedisLimiterStore,
+  layerResilientLimiterStore,
   RateLimiter,
   RateLimiterStore,
   RedisClient,
@@ -11,14 +11,19 @@ import {
 import { Effect, Layer, Option } from "effect"
 
 /**
- * RateLimiter windows (LIM-11): shared through Redis when REDIS_URL is set, per process otherwise. CacheLive
- * does not expose its RedisClient, so the limiter opens its own connection for now.
+ * RateLimiter windows (LIM-11): shared through Redis when REDIS_URL is set, per process otherwise. With Redis
+ * down they fall back to local windows behind the `redis` breaker; the plain Redis store would hold every
+ * Telegram call forever (AT-18). CacheLive does not expose its RedisClient, so the limiter opens its own
+ * connection for now.
  */
 export const RateLimiterStoreLive = Layer.unwrapEffect(
   Effect.map(AppConfig, (config) =>
     Option.match(config.redisUrl, {
       onNone: () => RateLimiterStore.layerMemory,
-      onSome: (url) => layerRedisLimiterStore(config.redisKeyPrefix, config.instanceId).pipe(Layer.provide(RedisClient.layer(url)))
+      onSome: (url) =>
+        layerResilientLimiterStore(config.redisKeyPrefix, config.instanceId).pipe(
+          Layer.provide(Layer.merge(RedisClient.layer(url), CircuitBreakers.Default))
+        )
     }))
 )
 
