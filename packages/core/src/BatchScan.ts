@@ -171,6 +171,16 @@ export class BatchScan extends Effect.Service<BatchScan>()("@nezuko/core/BatchSc
       return yield* finish(mode)
     })
 
-    return { start, scan } as const
+    /** The group's most recent scan job, for the panel's Maintenance tab (BOT-48: the result is shown). */
+    const latest = (groupId: ChatId) =>
+      dbCall(Effect.map(
+        sql<{ readonly id: number; readonly state: string; readonly runAt: Date; readonly updatedAt: Date; readonly result: unknown; readonly lastError: string | null }>`
+          SELECT id, state, run_at, updated_at, result, last_error FROM scheduled_jobs
+          WHERE kind = ${batchScanKind} AND payload @> ${JSON.stringify({ group_id: Number(groupId) })}::jsonb
+          ORDER BY id DESC LIMIT 1`,
+        (rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ ...r, result: typeof r.result === "string" ? JSON.parse(r.result) as unknown : r.result }))
+      ))
+
+    return { start, scan, latest } as const
   })
 }) {}

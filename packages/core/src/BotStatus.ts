@@ -67,6 +67,13 @@ export const healthOf = (rights: BotRights, problems: ReadonlyArray<HealthProble
   }
 }
 
+/**
+ * BOT-45's job kind, payload `{ group_id }`, run by the bot's jobs role. The panel's "Re-check bot rights"
+ * enqueues it under its own dedupe key, so a sweep's check queued hours ahead does not swallow the request.
+ */
+export const healthCheckJobKind = "health_check"
+export const healthCheckOnDemandKey = (groupId: number) => `${healthCheckJobKind}:now:${groupId}`
+
 const groupAlertKind = "group_health"
 const channelAlertKind = "channel_unverifiable"
 const noticeWindow = Duration.hours(6)
@@ -299,6 +306,11 @@ export class BotStatus extends Effect.Service<BotStatus>()("@nezuko/core/BotStat
       return Option.match(now, { onNone: () => "gone", onSome: (x) => `${x.health}${x.healthReason ? `: ${x.healthReason}` : ""}` })
     })
 
-    return { onGroup, onChannel, check } as const
+    /** BOT-45 on demand (PANEL-6): a check due now; None while one requested earlier is still queued or running. */
+    const requestCheck = Effect.fn("BotStatus.requestCheck")(function* (groupId: ChatId) {
+      return yield* jobs.scheduleIn(healthCheckJobKind, Duration.zero, { group_id: Number(groupId) }, healthCheckOnDemandKey(Number(groupId)))
+    })
+
+    return { onGroup, onChannel, check, requestCheck } as const
   })
 }) {}

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import { dbCall } from "./dbCall.js"
+import { dbCall, sqlStateOf } from "./dbCall.js"
 
 export const channelSorts = ["title", "created_at", "linked_groups", "subscribers"] as const
 export type ChannelSort = (typeof channelSorts)[number]
@@ -54,6 +54,27 @@ export class ChannelListRepo extends Effect.Service<ChannelListRepo>()("@nezuko/
       dbCall(Effect.map(sql`UPDATE channels SET invite_link = ${link}, invite_link_by_bot = false, updated_at = now() WHERE chat_id = ${channelId} RETURNING chat_id`,
         (rows) => rows.length > 0))
 
-    return { list, groupsOf, setInviteLink } as const
+    /**
+     * PANEL-8's delete: only a channel no group links; its open alerts are resolved with it. The check and the delete are one statement, and a link
+     * inserted concurrently is stopped by the foreign key (ON DELETE RESTRICT), so both read as "linked".
+     */
+    const remove = (channelId: number) =>
+      Effect.gen(function* () {
+        const rows = yield* sql<{ readonly deleted: boolean; readonly existed: boolean }>`
+          WITH target AS (SELECT chat_id FROM channels WHERE chat_id = ${channelId}),
+          gone AS (
+            DELETE FROM channels c USING target t
+            WHERE c.chat_id = t.chat_id AND NOT EXISTS (SELECT 1 FROM group_channels gc WHERE gc.channel_id = t.chat_id)
+            RETURNING c.chat_id),
+          -- Alerts about a channel that no longer exists could never be resolved by the bot.
+          resolved AS (UPDATE alerts SET resolved_at = now() WHERE channel_id IN (SELECT chat_id FROM gone) AND resolved_at IS NULL)
+          SELECT EXISTS (SELECT 1 FROM gone) AS deleted, EXISTS (SELECT 1 FROM target) AS existed`.pipe(
+          Effect.catchIf((e) => e._tag === "SqlError" && sqlStateOf(e) === "23503", () => Effect.succeed([{ deleted: false, existed: true }]))
+        )
+        const row = rows[0]
+        return row === undefined || !row.existed ? "missing" as const : row.deleted ? "deleted" as const : "linked" as const
+      }).pipe(dbCall)
+
+    return { list, groupsOf, setInviteLink, remove } as const
   })
 }) {}

@@ -45,6 +45,16 @@ export class ChannelRepo extends Effect.Service<ChannelRepo>()("@nezuko/db/Chann
         RETURNING *`
     })
 
+    const insert = SqlSchema.findOne({
+      Request: ChannelUpsert,
+      Result: Channel,
+      execute: (c) => sql`
+        INSERT INTO channels (chat_id, title, username, invite_link, invite_link_by_bot)
+        VALUES (${c.chatId}, ${c.title}, ${c.username}, ${c.inviteLink}, ${c.inviteLinkByBot})
+        ON CONFLICT (chat_id) DO NOTHING
+        RETURNING *`
+    })
+
     const linkedTo = SqlSchema.findAll({
       Request: ChatId,
       Result: Channel,
@@ -93,10 +103,14 @@ export class ChannelRepo extends Effect.Service<ChannelRepo>()("@nezuko/db/Chann
         UPDATE channels SET bot_status = ${status}, health = ${health}, health_reason = ${reason}, updated_at = now()
         WHERE chat_id = ${chatId}`))
 
-    /** Title and username as getChat reports them now (BOT-45); an empty title keeps the stored one. */
-    const refresh = (chatId: ChannelId, info: { readonly title: string; readonly username: string | null }) =>
+    /**
+     * Title and username as getChat reports them now (BOT-45); an empty title keeps the stored one, and so does
+     * a subscriber count that was not (or could not be) read.
+     */
+    const refresh = (chatId: ChannelId, info: { readonly title: string; readonly username: string | null; readonly subscriberCount?: number | null }) =>
       dbCall(Effect.asVoid(sql`
         UPDATE channels SET title = coalesce(nullif(${info.title}, ''), title), username = ${info.username},
+          subscriber_count = coalesce(${info.subscriberCount ?? null}::int, subscriber_count),
           last_synced_at = now(), updated_at = now()
         WHERE chat_id = ${chatId}`))
 
@@ -122,6 +136,8 @@ export class ChannelRepo extends Effect.Service<ChannelRepo>()("@nezuko/db/Chann
       findById: (chatId: ChannelId) => dbCall(findById(chatId)),
       findByUsername: (username: string) => dbCall(findByUsername(username)),
       upsert: (channel: ChannelUpsert) => dbCall(upsert(channel)),
+      /** A channel added from the panel (PANEL-8); None when the id is already known. */
+      create: (channel: ChannelUpsert) => dbCall(insert(channel)),
       linkedTo: (groupId: ChatId) => dbCall(linkedTo(groupId)),
       link,
       /** True when a link was removed. */

@@ -1,13 +1,15 @@
 import type { MetaFunction } from "@remix-run/node"
-import { Form, Link, useLoaderData } from "@remix-run/react"
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react"
 import type { ColumnDef } from "@tanstack/react-table"
+import { CsrfInput } from "../../components/CsrfInput.js"
 import { DataTable, Pagination, QueryErrors } from "../../components/data-table/DataTable.js"
-import { effectLoader } from "../../effect.server.js"
-import { channelsPage, type channelRowJson } from "./programs.server.js"
+import { effectAction, effectLoader } from "../../effect.server.js"
+import { addChannelForm, channelsPage, type channelRowJson } from "./programs.server.js"
 
 export const meta: MetaFunction = () => [{ title: "Channels · Nezuko" }]
 
 export const loader = effectLoader("read:panel:any", channelsPage)
+export const action = effectAction("update:channel:any", addChannelForm, "channel.create")
 
 type Row = ReturnType<typeof channelRowJson>
 const columns: Array<ColumnDef<Row, unknown>> = [
@@ -20,10 +22,22 @@ const columns: Array<ColumnDef<Row, unknown>> = [
 ]
 
 export default function ChannelsPage() {
-  const { errors, meta, params, rows } = useLoaderData<typeof loader>()
+  const { canEdit, errors, meta, notice, params, rows } = useLoaderData<typeof loader>()
+  const addError = useActionData<{ readonly errors?: ReadonlyArray<{ readonly message: string }> }>()?.errors?.[0]?.message
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">Channels</h1>
+      {notice ? <p className="notice" role="status">{notice}</p> : null}
+      {canEdit ? (
+        <Form method="post" className="card inline-form">
+          <CsrfInput />
+          <label htmlFor="add-channel">Add channel</label>
+          <input id="add-channel" name="channel" placeholder="@channel, t.me/channel or -100…" required maxLength={200} {...(addError ? { "aria-invalid": true, "aria-describedby": "add-channel-error" } : {})} />
+          <button type="submit">Add channel</button>
+          {addError ? <p className="field-error" id="add-channel-error">{addError}</p> : null}
+          <p className="muted">Checked like /protect: the bot must be an administrator of the channel.</p>
+        </Form>
+      ) : null}
       <Form method="get" className="filters" role="search">
         <label>Search <input type="search" name="q" defaultValue={params.q} placeholder="title, @username or id" /></label>
         <label>Per page <select name="per_page" defaultValue={String(params.per_page)}>{[10, 25, 50, 100].map((n) => <option key={n}>{n}</option>)}</select></label>

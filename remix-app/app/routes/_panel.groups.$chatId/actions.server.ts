@@ -1,16 +1,30 @@
 import { authorize } from "@nezuko/core"
-import { ChannelIdFromString, SettingsValues, UserIdFromString } from "@nezuko/domain"
+import { ChannelIdFromString, type Conflict, type DatabaseUnavailable, type NotFound, SettingsValues, UserIdFromString, type ValidationFailed } from "@nezuko/domain"
 import { data, redirect } from "@remix-run/node"
 import { Effect, ParseResult, Schema } from "effect"
 import { auditContext, formData } from "../../request.server.js"
 import { GroupAdmin } from "../../services/GroupAdmin.server.js"
 import { saveSettings } from "../../services/groupSettings.server.js"
 import { fromForm } from "./fields.js"
+import { applyImport, previewImport } from "./config.server.js"
+import { decodeConfigText, requestHealthCheck, startScan } from "./maintenance.server.js"
 import { groupOf } from "./programs.server.js"
 
 const pointer = (path: ReadonlyArray<PropertyKey>) => `/${path.map(String).join("/")}`
 const fieldErrors = (e: ParseResult.ParseError) =>
   ParseResult.ArrayFormatter.formatErrorSync(e).map((i) => ({ field: pointer(i.path), message: i.message }))
+
+const ConfigText = Schema.Trim.pipe(Schema.minLength(1, { message: () => "paste or upload an exported configuration" }), Schema.maxLength(1_000_000))
+
+/** The form's fields as strings; an uploaded configuration file stands in for the pasted text. */
+const fieldsOf = (form: FormData) =>
+  Effect.gen(function* () {
+    const raw: Record<string, string> = Object.fromEntries([...form.entries()].filter(([k]) => k !== "_csrf").map(([k, v]) => [k, typeof v === "string" ? v : ""]))
+    const file = form.get("config_file")
+    if (file instanceof Blob && file.size > 0) raw.config = yield* Effect.promise(() => file.text())
+    delete raw.config_file
+    return raw
+  })
 
 const Intent = Schema.Union(
   Schema.Struct({ intent: Schema.Literal("enable", "disable") }),
@@ -22,7 +36,10 @@ const Intent = Schema.Union(
     intent: Schema.Literal("whitelist_add"), user_id: UserIdFromString, reason: Schema.String.pipe(Schema.maxLength(200)),
     expires_days: Schema.Union(Schema.Literal(""), Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 3650)))
   }),
-  Schema.Struct({ intent: Schema.Literal("whitelist_remove"), user_id: UserIdFromString })
+  Schema.Struct({ intent: Schema.Literal("whitelist_remove"), user_id: UserIdFromString }),
+  Schema.Struct({ intent: Schema.Literal("scan", "health_check") }),
+  Schema.Struct({ intent: Schema.Literal("import_preview"), config: ConfigText }),
+  Schema.Struct({ intent: Schema.Literal("import_apply"), config: ConfigText, base: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{16}$/)) })
 )
 
 /** PANEL-7's form (the default intent): field errors re-render with 400, a stale save is 409. */
@@ -40,6 +57,17 @@ const saveForm = (form: FormData) =>
 const back = (chatId: number, tab: string, notice: string) =>
   redirect(`/groups/${chatId}?tab=${tab}&notice=${encodeURIComponent(notice)}`, 303)
 
+/** Scan and re-check only enqueue a job for the bot; asking again while it waits is said, not refused. */
+const queued = <R>(job: Effect.Effect<number, NotFound | Conflict | ValidationFailed | DatabaseUnavailable, R>, intent: string, chatId: number, notice: string) =>
+  job.pipe(
+    authorize("manage:members:any"),
+    Effect.as(back(chatId, "maintenance", notice)),
+    Effect.catchTags({
+      ValidationFailed: (e) => Effect.succeed(data({ intent, errors: e.errors.map((x) => ({ field: x.field, message: x.message })) }, { status: 400 })),
+      Conflict: (e) => Effect.succeed(back(chatId, "maintenance", `Nothing new queued: ${e.reason}.`))
+    })
+  )
+
 /**
  * One action for the page, dispatching on `intent` (CONVENTIONS §8). The route's guard checked
  * update:group:any; member actions check manage:members:any as well. Refusals of the bot's checks
@@ -49,7 +77,7 @@ export const act = Effect.gen(function* () {
   const form = yield* formData
   if (!form.has("intent")) return yield* saveForm(form)
   const group = yield* groupOf
-  const raw = Object.fromEntries([...form.entries()].filter(([k]) => k !== "_csrf").map(([k, v]) => [k, typeof v === "string" ? v : ""]))
+  const raw = yield* fieldsOf(form)
   const decoded = yield* Schema.decodeUnknown(Intent)(raw, { errors: "all", onExcessProperty: "ignore" }).pipe(Effect.either)
   if (decoded._tag === "Left") return data({ intent: String(raw.intent ?? ""), errors: fieldErrors(decoded.left) }, { status: 400 })
   const admin = yield* GroupAdmin
@@ -86,5 +114,27 @@ export const act = Effect.gen(function* () {
     case "whitelist_remove":
       yield* admin.removeWhitelist(group.chatId, input.user_id, ctx).pipe(authorize("manage:members:any"))
       return back(group.chatId, "members", `User ${input.user_id} removed from the whitelist.`)
+    case "scan":
+      return yield* queued(startScan(group.chatId, ctx), "scan", group.chatId, "Scan queued: the bot checks recently seen members in the background.")
+    case "health_check":
+      return yield* queued(requestHealthCheck(group.chatId, ctx), "health_check", group.chatId, "Health check queued: the bot re-reads its rights in the group and its channels.")
+    case "import_preview": {
+      const preview = yield* refused(decodeConfigText(input.config).pipe(
+        Effect.flatMap((config) => previewImport(group.chatId, config)),
+        authorize("manage:members:any")
+      ))
+      if (!("diff" in preview)) return preview
+      return data({ intent: "import_preview", preview: { ...preview, config: input.config } })
+    }
+    case "import_apply": {
+      const applied = yield* refused(decodeConfigText(input.config).pipe(
+        Effect.flatMap((config) => applyImport(group.chatId, config, input.base, ctx)),
+        authorize("manage:members:any")
+      )).pipe(
+        Effect.catchTag("Conflict", (e) => Effect.succeed(data({ intent: "import_apply", errors: [{ field: "/", message: `Not imported: ${e.reason}.` }] }, { status: 409 })))
+      )
+      if (!("changes" in applied)) return applied
+      return back(group.chatId, "maintenance", applied.changes === 0 ? "Nothing to import: the configuration is already in place." : `Imported: ${applied.changes} change(s) applied.`)
+    }
   }
 })

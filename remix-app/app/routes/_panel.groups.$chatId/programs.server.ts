@@ -4,6 +4,7 @@ import { ChatIdFromString, NotFound, SettingsValues } from "@nezuko/domain"
 import { DateTime, Effect, Option, Schema } from "effect"
 import { decodeQueryOrDefaults, pageMeta, pagingFields } from "../../api/listQuery.server.js"
 import { RequestInfo } from "../../request.server.js"
+import { maintenanceOf } from "./maintenance.server.js"
 
 import { type Tab, tabs } from "./tabs.js"
 
@@ -100,6 +101,7 @@ export const show = Effect.gen(function* () {
       onSome: (s) => ({ values: Schema.encodeSync(SettingsValues)(s), updatedAt: s.updatedAt.toISOString() })
     }),
     members,
-    decisions
+    decisions,
+    maintenance: tab === "maintenance" ? yield* maintenanceOf(group) : null
   }
 })

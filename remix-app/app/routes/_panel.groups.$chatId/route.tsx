@@ -5,6 +5,7 @@ import { effectAction, effectLoader } from "../../effect.server.js"
 import { act } from "./actions.server.js"
 import { ChannelsTab } from "./ChannelsTab.js"
 import { DecisionsTab } from "./DecisionsTab.js"
+import { type ImportPreview, MaintenanceTab } from "./MaintenanceTab.js"
 import { MembersTab } from "./MembersTab.js"
 import { OverviewTab } from "./OverviewTab.js"
 import { show } from "./programs.server.js"
@@ -16,19 +17,22 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export const loader = effectLoader("read:panel:any", show)
 const auditNames: Record<string, string> = {
   enable: "group.enable", disable: "group.disable", link: "group.channel.link", unlink: "group.channel.unlink", release: "group.release",
-  release_all: "group.release", whitelist_add: "group.whitelist.add", whitelist_remove: "group.whitelist.remove"
+  release_all: "group.release", whitelist_add: "group.whitelist.add", whitelist_remove: "group.whitelist.remove",
+  scan: "group.scan", health_check: "group.health_check", import_preview: "group.config.import", import_apply: "group.config.import"
 }
 export const action = effectAction("update:group:any", act, (form) => auditNames[String(form.get("intent"))] ?? "group.settings.update")
 
-const tabLabels = { overview: "Overview", channels: "Channels", settings: "Settings", members: "Members", decisions: "Decisions" } as const
+const maintenanceIntents = new Set(["scan", "health_check", "import_preview", "import_apply"])
+const tabLabels = { overview: "Overview", channels: "Channels", settings: "Settings", members: "Members", decisions: "Decisions", maintenance: "Maintenance" } as const
 const rights = (g: { readonly botCanRestrict: boolean; readonly botCanDelete: boolean; readonly botCanInvite: boolean }) =>
   [["Ban users", g.botCanRestrict], ["Delete messages", g.botCanDelete], ["Invite users", g.botCanInvite]] as const
 
 export default function GroupPage() {
-  const { canEdit, canManage, channels, decisions, group, members, notice, overview, saved, settings, tab } = useLoaderData<typeof loader>()
-  const result = useActionData<{ readonly intent?: string; readonly errors?: ReadonlyArray<{ readonly field: string; readonly message: string }> }>()
-  // A refused form re-renders on its own tab, whatever the URL says.
-  const shown = result?.intent === "settings" ? "settings" : result?.intent === "link" ? "channels" : result?.intent?.startsWith("whitelist") ? "members" : tab
+  const { canEdit, canManage, channels, decisions, group, maintenance, members, notice, overview, saved, settings, tab } = useLoaderData<typeof loader>()
+  const result = useActionData<{ readonly intent?: string; readonly errors?: ReadonlyArray<{ readonly field: string; readonly message: string }>; readonly preview?: ImportPreview }>()
+  // A refused form (or an import preview) re-renders on its own tab, whatever the URL says.
+  const shown = result?.intent === "settings" ? "settings" : result?.intent === "link" ? "channels" : result?.intent?.startsWith("whitelist") ? "members"
+    : maintenanceIntents.has(result?.intent ?? "") ? "maintenance" : tab
   return (
     <section aria-labelledby="page-title">
       <header className="group-header">
@@ -61,6 +65,7 @@ export default function GroupPage() {
       {shown === "settings" ? <SettingsTab settings={settings} errors={result?.errors} saved={saved} canEdit={canEdit} /> : null}
       {shown === "members" && members ? <MembersTab members={members} canManage={canManage} errors={result?.errors} /> : null}
       {shown === "decisions" && decisions ? <DecisionsTab decisions={decisions} /> : null}
+      {shown === "maintenance" ? <MaintenanceTab chatId={group.chatId} maintenance={maintenance} canManage={canManage} errors={result?.errors} preview={result?.preview} /> : null}
     </section>
   )
 }
