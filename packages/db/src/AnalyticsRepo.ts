@@ -1,8 +1,7 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, type Statement } from "@effect/sql"
 import { Effect } from "effect"
 import { dbCall } from "./dbCall.js"
-import { checkDecisions } from "./GroupListRepo.js"
-import { decisionSource } from "./HourlyRollup.js"
+import { checkDecisions, decisionSource } from "./HourlyRollup.js"
 
 export interface AnalyticsRange {
   readonly from: Date
@@ -22,11 +21,13 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
     const bucketOf = (r: AnalyticsRange) =>
       sql`to_char(date_trunc(${r.bucket}, at AT TIME ZONE ${r.timezone}), ${r.bucket === "hour" ? "YYYY-MM-DD HH24:00" : "YYYY-MM-DD"})`
 
-    const src = (r: AnalyticsRange) => decisionSource(sql, r)
+    /** A statement over the decisions of the range (decisionSource), which needs the watermark first. */
+    const overDecisions = <A extends object>(r: AnalyticsRange, f: (src: Statement.Fragment) => Statement.Statement<A>) =>
+      dbCall(Effect.flatMap(decisionSource(sql, r), f))
 
     const overTime = (r: AnalyticsRange) =>
-      dbCall(sql<{ readonly bucket: string; readonly decision: string; readonly count: number }>`
-        SELECT ${bucketOf(r)} AS bucket, decision, sum(n)::int AS count FROM ${src(r)} s GROUP BY 1, 2 ORDER BY 1`)
+      overDecisions(r, (src) => sql<{ readonly bucket: string; readonly decision: string; readonly count: number }>`
+        SELECT ${bucketOf(r)} AS bucket, decision, sum(n)::int AS count FROM ${src} s GROUP BY 1, 2 ORDER BY 1`)
 
     const funnel = (r: AnalyticsRange) =>
       dbCall(Effect.map(sql<{ readonly restricted: number; readonly verified: number; readonly removed: number; readonly pending: number }>`
@@ -38,17 +39,19 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
 
     const timeToVerify = (r: AnalyticsRange) =>
       dbCall(Effect.map(sql<{ readonly under1m: number; readonly m1to5: number; readonly m5to30: number; readonly m30to24h: number; readonly over24h: number }>`
-        SELECT count(*) FILTER (WHERE d < 60)::int AS under1m, count(*) FILTER (WHERE d >= 60 AND d < 300)::int AS m1to5,
-               count(*) FILTER (WHERE d >= 300 AND d < 1800)::int AS m5to30, count(*) FILTER (WHERE d >= 1800 AND d < 86400)::int AS m30to24h,
-               count(*) FILTER (WHERE d >= 86400)::int AS over24h
-        FROM (SELECT extract(epoch FROM resolved_at - created_at) AS d FROM restrictions WHERE state = 'verified' AND ${inRange(r, "resolved_at")}) t`,
+        SELECT count(*) FILTER (WHERE d < interval '1 minute')::int AS under1m,
+               count(*) FILTER (WHERE d >= interval '1 minute' AND d < interval '5 minutes')::int AS m1to5,
+               count(*) FILTER (WHERE d >= interval '5 minutes' AND d < interval '30 minutes')::int AS m5to30,
+               count(*) FILTER (WHERE d >= interval '30 minutes' AND d < interval '24 hours')::int AS m30to24h,
+               count(*) FILTER (WHERE d >= interval '24 hours')::int AS over24h
+        FROM (SELECT resolved_at - created_at AS d FROM restrictions WHERE state = 'verified' AND ${inRange(r, "resolved_at")}) t`,
         (rows) => rows[0] ?? { under1m: 0, m1to5: 0, m5to30: 0, m30to24h: 0, over24h: 0 }))
 
     const cacheAndLatency = (r: AnalyticsRange) =>
-      dbCall(sql<{ readonly bucket: string; readonly cached: number; readonly checked: number; readonly p50: number | null; readonly p95: number | null }>`
+      overDecisions(r, (src) => sql<{ readonly bucket: string; readonly cached: number; readonly checked: number; readonly p50: number | null; readonly p95: number | null }>`
         SELECT ${bucketOf(r)} AS bucket, sum(cached)::int AS cached, sum(checked)::int AS checked,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY p50)::float8 AS p50, percentile_cont(0.5) WITHIN GROUP (ORDER BY p95)::float8 AS p95
-        FROM ${src(r)} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1 ORDER BY 1`)
+        FROM ${src} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1 ORDER BY 1`)
 
     const topGroups = (r: AnalyticsRange) =>
       dbCall(sql<{ readonly groupId: number; readonly title: string | null; readonly count: number }>`
@@ -57,13 +60,13 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
         ) v LEFT JOIN groups g ON g.chat_id = v.group_id ORDER BY v.count DESC`)
 
     const heatmap = (r: AnalyticsRange) =>
-      dbCall(sql<{ readonly weekday: number; readonly hour: number; readonly count: number }>`
+      overDecisions(r, (src) => sql<{ readonly weekday: number; readonly hour: number; readonly count: number }>`
         SELECT extract(isodow FROM at AT TIME ZONE ${r.timezone})::int AS weekday, extract(hour FROM at AT TIME ZONE ${r.timezone})::int AS hour, sum(n)::int AS count
-        FROM ${src(r)} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1, 2`)
+        FROM ${src} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1, 2`)
 
     const triggers = (r: AnalyticsRange) =>
-      dbCall(sql<{ readonly trigger: string; readonly count: number }>`
-        SELECT trigger, sum(n)::int AS count FROM ${src(r)} s GROUP BY 1 ORDER BY 2 DESC`)
+      overDecisions(r, (src) => sql<{ readonly trigger: string; readonly count: number }>`
+        SELECT trigger, sum(n)::int AS count FROM ${src} s GROUP BY 1 ORDER BY 2 DESC`)
 
     return { overTime, funnel, timeToVerify, cacheAndLatency, topGroups, heatmap, triggers } as const
   })

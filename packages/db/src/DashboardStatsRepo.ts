@@ -1,8 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { dbCall } from "./dbCall.js"
-import { checkDecisions } from "./GroupListRepo.js"
-import { decisionSource } from "./HourlyRollup.js"
+import { checkDecisions, decisionSource } from "./HourlyRollup.js"
 
 export interface DashboardCounts {
   readonly protectedGroups: number
@@ -43,43 +42,53 @@ export class DashboardStatsRepo extends Effect.Service<DashboardStatsRepo>()("@n
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
-    /** `startOfToday` is midnight in PANEL_TIMEZONE; `now` is passed so tests and the cards agree on one instant. */
+    /**
+     * `startOfToday` is midnight in PANEL_TIMEZONE; `now` is passed so tests and the cards agree on one instant.
+     * Decision counts read the rolled-up hours plus the log's rows around them (decisionSource); the rest are
+     * running sums kept by triggers (migration 0010) or index-only counts. Two statements, so they run on two
+     * connections.
+     */
     const counts = (startOfToday: Date, now: Date) => {
       const d7 = new Date(now.getTime() - 7 * 86_400_000)
       const h24 = new Date(now.getTime() - 86_400_000)
-      return dbCall(Effect.map(sql<DashboardCounts>`
+      const decisions = Effect.gen(function* () {
+        const today = yield* decisionSource(sql, { from: startOfToday, to: new Date(now.getTime() + 1), groupId: null })
+        const week = yield* decisionSource(sql, { from: d7, to: now, groupId: null })
+        const day = yield* decisionSource(sql, { from: h24, to: new Date(now.getTime() + 86_400_000), groupId: null })
+        return yield* sql<Pick<DashboardCounts, "checksToday" | "restrictedToday" | "verifiedToday" | "pass7d" | "restrict7d" | "cached24h" | "checked24h">>`
+        SELECT t.checks_today, t.restricted_today, t.verified_today, w.pass7d, w.restrict7d, h.cached24h, h.checked24h
+        FROM
+          (SELECT coalesce(sum(n) FILTER (WHERE decision IN ${sql.in(checkDecisions)}), 0)::int AS checks_today,
+                  coalesce(sum(n) FILTER (WHERE decision = 'restrict'), 0)::int AS restricted_today,
+                  coalesce(sum(n) FILTER (WHERE decision IN ('verify', 'approve')), 0)::int AS verified_today
+             FROM ${today} s) t,
+          (SELECT coalesce(sum(n) FILTER (WHERE decision = 'pass'), 0)::int AS pass7d, coalesce(sum(n) FILTER (WHERE decision = 'restrict'), 0)::int AS restrict7d
+             FROM ${week} s WHERE decision IN ('pass', 'restrict')) w,
+          (SELECT coalesce(sum(cached), 0)::int AS cached24h, coalesce(sum(checked), 0)::int AS checked24h
+             FROM ${day} s) h`
+      })
+      const others = sql<Omit<DashboardCounts, "checksToday" | "restrictedToday" | "verifiedToday" | "pass7d" | "restrict7d" | "cached24h" | "checked24h">>`
         SELECT
-          (SELECT count(*)::int FROM groups WHERE enabled AND health <> 'removed') AS protected_groups,
-          (SELECT count(*)::int FROM groups WHERE health IN ('degraded', 'broken')) AS need_attention,
-          (SELECT count(DISTINCT gc.channel_id)::int FROM group_channels gc JOIN groups g ON g.chat_id = gc.group_id WHERE g.enabled) AS required_channels,
-          t.checks_today, t.restricted_today, t.verified_today,
-          w.pass7d, w.restrict7d,
-          h.cached24h, h.checked24h,
+          (SELECT coalesce(sum(protected), 0)::int FROM group_count_deltas) AS protected_groups,
+          (SELECT coalesce(sum(attention), 0)::int FROM group_count_deltas) AS need_attention,
+          (SELECT count(*)::int FROM (SELECT channel_id FROM channel_link_deltas GROUP BY channel_id HAVING sum(d) > 0) l) AS required_channels,
           (SELECT count(*)::int FROM restrictions WHERE state = 'pending') AS pending_now,
           (SELECT extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY resolved_at - created_at))::float8
              FROM restrictions WHERE state = 'verified' AND resolved_at >= ${d7}) AS median_verify_seconds7d,
           c.created7d, c.verified7d,
           (SELECT count(*)::int FROM bot_instances WHERE last_heartbeat_at > ${new Date(now.getTime() - 60_000)}) AS live_replicas
-        FROM
-          (SELECT count(*) FILTER (WHERE decision IN ${sql.in(checkDecisions)})::int AS checks_today,
-                  count(*) FILTER (WHERE decision = 'restrict')::int AS restricted_today,
-                  count(*) FILTER (WHERE decision IN ('verify', 'approve'))::int AS verified_today
-             FROM verification_log WHERE at >= ${startOfToday} AND at <= ${now}) t,
-          (SELECT coalesce(sum(n) FILTER (WHERE decision = 'pass'), 0)::int AS pass7d, coalesce(sum(n) FILTER (WHERE decision = 'restrict'), 0)::int AS restrict7d
-             FROM ${decisionSource(sql, { from: d7, to: now, groupId: null })} s WHERE decision IN ('pass', 'restrict')) w,
-          (SELECT count(*) FILTER (WHERE cached)::int AS cached24h, count(cached)::int AS checked24h
-             FROM verification_log WHERE at >= ${h24}) h,
-          (SELECT count(*)::int AS created7d, count(*) FILTER (WHERE state = 'verified')::int AS verified7d
-             FROM restrictions WHERE created_at >= ${d7}) c`,
-        (rows) => rows[0]))
+        FROM (SELECT count(*)::int AS created7d, count(*) FILTER (WHERE state = 'verified')::int AS verified7d
+                FROM restrictions WHERE created_at >= ${d7}) c`
+      return dbCall(Effect.map(Effect.all([decisions, others], { concurrency: 2 }), ([[a], [b]]) =>
+        a === undefined || b === undefined ? undefined : ({ ...b, ...a }) as DashboardCounts))
     }
 
     /** Decisions per day in `timezone` since `from` (the 14-day bar chart). */
     const perDay = (from: Date, timezone: string, groupId?: number) =>
-      dbCall(sql<DayCount>`
-        SELECT to_char((at AT TIME ZONE ${timezone})::date, 'YYYY-MM-DD') AS day, decision, sum(n)::int AS count
-        FROM ${decisionSource(sql, { from, to: new Date(Date.now() + 60_000), groupId: groupId ?? null })} s
-        GROUP BY 1, 2 ORDER BY 1`)
+      dbCall(Effect.flatMap(decisionSource(sql, { from, to: new Date(Date.now() + 60_000), groupId: groupId ?? null }), (src) =>
+        sql<DayCount>`
+          SELECT to_char((at AT TIME ZONE ${timezone})::date, 'YYYY-MM-DD') AS day, decision, sum(n)::int AS count
+          FROM ${src} s GROUP BY 1, 2 ORDER BY 1`))
 
     /** The last notable events: decisions that changed someone's rights, protection changes and alerts. */
     const activity = (limit: number) =>

@@ -5,37 +5,86 @@ import { dbCall } from "./dbCall.js"
 /** app_settings key holding the end of the rolled-up hours: verification_hourly is complete before it. */
 export const rollupWatermarkKey = "rollup.verification_hourly_until"
 
+/** app_settings key holding `{ from, until }`: group_check_counts counts the checks of each group in [from, until). */
+export const groupChecksWindowKey = "rollup.group_check_counts"
+
+// The decisions that count as a check (PANEL-4).
+export const checkDecisions = ["pass", "restrict", "still_missing", "verify", "approve", "decline", "deferred"] as const
+
+/** The rollup watermark, or null before the first run. */
+export const rollupWatermark = (sql: SqlClient.SqlClient) =>
+  Effect.map(
+    sql<{ readonly t: Date | null }>`SELECT (SELECT (value #>> '{}')::timestamptz FROM app_settings WHERE key = ${rollupWatermarkKey}) AS t`,
+    (rows) => rows[0]?.t ?? null
+  )
+
 /**
- * The decisions between `from` and `to` as (at, group_id, trigger, decision, n, cached, checked, latency):
- * whole hours from verification_hourly before the watermark, single rows from verification_log after it, so
- * history costs one row per hour and group while the last minutes stay exact (DATA-12).
+ * The decisions between `from` and `to` as (at, group_id, trigger, decision, n, cached, checked, p50, p95):
+ * the whole hours inside the range from verification_hourly, up to the watermark, and single rows from
+ * verification_log for the rest — the partial hours at both ends and everything after the watermark — so
+ * history costs one row per hour while the figures stay those of the log (DATA-12).
+ *
+ * The watermark is read first and sent as a constant: the planner then sizes each part right (an unknown
+ * bound makes it expect a third of the log, and PostgreSQL's JIT then costs more than the query).
  */
 export const decisionSource = (
   sql: SqlClient.SqlClient,
   range: { readonly from: Date; readonly to: Date; readonly groupId: number | null },
   options: { readonly perGroup?: boolean } = {}
-) => {
-  const group = (column: string) => (range.groupId === null ? sql`true` : sql`${sql(column)} = ${range.groupId}`)
-  // Group 0 holds the all-groups totals: at 100 000 groups most per-group hours hold a single decision.
-  const hourly = range.groupId !== null ? sql`h.group_id = ${range.groupId}` : options.perGroup === true ? sql`h.group_id <> 0` : sql`h.group_id = 0`
-  return sql`(
-    WITH wm AS (SELECT coalesce((SELECT (value #>> '{}')::timestamptz FROM app_settings WHERE key = ${rollupWatermarkKey}), '-infinity'::timestamptz) AS t)
-    SELECT h.bucket AS at, h.group_id, h.trigger, h.decision, h.count AS n, h.cached_count AS cached, h.checked_count AS checked,
-           h.latency_p50_ms::float8 AS p50, h.latency_p95_ms::float8 AS p95
-    FROM verification_hourly h, wm WHERE h.bucket >= ${range.from} AND h.bucket < least(${range.to}::timestamptz, wm.t) AND ${hourly}
-    UNION ALL
-    SELECT v.at, v.group_id, v.trigger, v.decision, 1, (v.cached IS TRUE)::int, (v.cached IS NOT NULL)::int, v.latency_ms::float8, v.latency_ms::float8
-    FROM verification_log v, wm WHERE v.at >= greatest(${range.from}::timestamptz, wm.t) AND v.at < ${range.to} AND ${group("v.group_id")}
-  )`
-}
+) =>
+  Effect.map(rollupWatermark(sql), (watermark) => {
+    const group = (column: string) => (range.groupId === null ? sql`true` : sql`${sql(column)} = ${range.groupId}`)
+    // Group 0 holds the all-groups totals: at 100 000 groups most per-group hours hold a single decision.
+    const hourly = range.groupId !== null ? sql`h.group_id = ${range.groupId}` : options.perGroup === true ? sql`h.group_id <> 0` : sql`h.group_id = 0`
+    const raw = sql`v.at, v.group_id, v.trigger, v.decision, 1, (v.cached IS TRUE)::int, (v.cached IS NOT NULL)::int, v.latency_ms::float8, v.latency_ms::float8`
+    // Hours [a, z) come from the rollup: a is `from` rounded up to the hour, z the earlier of `to` rounded down
+    // and the watermark, never before a, so the raw ranges [from, a) and [z, to) cannot overlap.
+    const a = sql`date_trunc('hour', ${range.from}::timestamptz + interval '1 hour' - interval '1 microsecond')`
+    const wm = watermark === null ? sql`'-infinity'::timestamptz` : sql`${watermark}::timestamptz`
+    const z = sql`greatest(${a}, least(date_trunc('hour', ${range.to}::timestamptz), ${wm}))`
+    return sql`(
+      SELECT h.bucket AS at, h.group_id, h.trigger, h.decision, h.count AS n, h.cached_count AS cached, h.checked_count AS checked,
+             h.latency_p50_ms::float8 AS p50, h.latency_p95_ms::float8 AS p95
+      FROM verification_hourly h WHERE h.bucket >= ${a} AND h.bucket < ${z} AND ${hourly}
+      UNION ALL
+      SELECT ${raw} FROM verification_log v WHERE v.at >= ${range.from} AND v.at < least(${a}, ${range.to}::timestamptz) AND ${group("v.group_id")}
+      UNION ALL
+      SELECT ${raw} FROM verification_log v WHERE v.at >= ${z} AND v.at < ${range.to} AND ${group("v.group_id")}
+    )`
+  })
 
 /**
  * Recomputes verification_hourly for the complete hours since the watermark (minus one hour, for rows written
- * late by the buffered writer) and moves the watermark to the current hour. Idempotent; safe on any replica.
+ * late by the buffered writer) and moves the watermark to the current hour; rebuilds group_check_counts (each
+ * group's checks in the 168 hours up to a minute ago) and folds the dashboard's count deltas. Idempotent; safe
+ * on any replica.
  */
 export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/HourlyRollup", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+
+    // From the log, so the window can end a minute ago (rows reach the log seconds late at most) and the panel
+    // adds only minutes of rows at each end. Only rows that change are written.
+    const rebuildGroupChecks = Effect.gen(function* () {
+      const [w] = yield* sql<{ readonly windowFrom: Date; readonly windowUntil: Date }>`
+        SELECT now() - interval '1 minute' - interval '168 hours' AS window_from, now() - interval '1 minute' AS window_until`
+      if (w === undefined) return
+      yield* sql`
+        WITH fresh AS (
+          SELECT v.group_id, count(*)::int AS checks
+          FROM verification_log v JOIN groups g ON g.chat_id = v.group_id
+          WHERE v.at >= ${w.windowFrom} AND v.at < ${w.windowUntil} AND v.decision IN ${sql.in(checkDecisions)}
+          GROUP BY v.group_id
+        ), gone AS (
+          DELETE FROM group_check_counts c WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.group_id = c.group_id)
+        )
+        INSERT INTO group_check_counts (group_id, checks) SELECT group_id, checks FROM fresh
+        ON CONFLICT (group_id) DO UPDATE SET checks = EXCLUDED.checks WHERE group_check_counts.checks <> EXCLUDED.checks`
+      yield* sql`
+        INSERT INTO app_settings (key, value) VALUES (${groupChecksWindowKey}, jsonb_build_object('from', ${w.windowFrom}::timestamptz, 'until', ${w.windowUntil}::timestamptz))
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`
+    })
+
     const run = dbCall(sql.withTransaction(Effect.gen(function* () {
       yield* sql`SELECT pg_advisory_xact_lock(7243)`
       const [row] = yield* sql<{ readonly since: Date; readonly until: Date }>`
@@ -53,6 +102,14 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
       yield* sql`
         INSERT INTO app_settings (key, value) VALUES (${rollupWatermarkKey}, to_jsonb(${row.until}::timestamptz))
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`
+      // Fold the dashboard's running sums (migration 0010) so reading them stays a scan of a few rows.
+      yield* sql`
+        WITH gone AS (DELETE FROM group_count_deltas RETURNING protected, attention)
+        INSERT INTO group_count_deltas (protected, attention) SELECT sum(protected), sum(attention) FROM gone HAVING count(*) > 0`
+      yield* sql`
+        WITH gone AS (DELETE FROM channel_link_deltas RETURNING channel_id, d)
+        INSERT INTO channel_link_deltas (channel_id, d) SELECT channel_id, sum(d) FROM gone GROUP BY channel_id HAVING sum(d) <> 0`
+      yield* rebuildGroupChecks
       return inserted.length
     })))
     return { run } as const

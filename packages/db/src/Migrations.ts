@@ -9,6 +9,7 @@ import adminAuth from "./migrations/0006_admin_auth.js"
 import auditLog from "./migrations/0007_audit_log.js"
 import panelIndexes from "./migrations/0008_panel_indexes.js"
 import hourlyChecked from "./migrations/0009_hourly_checked.js"
+import panelRollups from "./migrations/0010_panel_rollups.js"
 
 // fromRecord, not fromFileSystem: the panel's Vite bundle cannot import migration files dynamically.
 export const migrations = {
@@ -20,7 +21,8 @@ export const migrations = {
   "0006_admin_auth": adminAuth,
   "0007_audit_log": auditLog,
   "0008_panel_indexes": panelIndexes,
-  "0009_hourly_checked": hourlyChecked
+  "0009_hourly_checked": hourlyChecked,
+  "0010_panel_rollups": panelRollups
 }
 
 export const migrationsTable = "nezuko_migrations"

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { dbCall } from "./dbCall.js"
-import { rollupWatermarkKey } from "./HourlyRollup.js"
+import { groupChecksWindowKey, rollupWatermarkKey } from "./HourlyRollup.js"
 
 /** Seeded chats live in their own id range, so a re-seed replaces exactly what an earlier one wrote. */
 export const seedGroupBase = -1_009_000_000_000_000
@@ -75,13 +75,13 @@ export const seedDataset = (options: SeedOptions) =>
       FROM generate_series(1, ${options.decisions}) i,
            LATERAL (SELECT (ARRAY['pass','pass','pass','pass','pass','pass','pass','pass','pass','pass','pass','pass',
                                   'restrict','restrict','verify','exempt','exempt','exempt','still_missing','kick'])[1 + i % 20] AS decision) d`
-    // The hourly rollup starts over, so HourlyRollup.run aggregates the seeded history in one pass.
-    yield* sql`DELETE FROM app_settings WHERE key = ${rollupWatermarkKey}`
+    // The rollups start over, so HourlyRollup.run aggregates the seeded history in one pass and rebuilds the
+    // per-group check counts from it.
+    yield* sql`DELETE FROM app_settings WHERE key IN (${rollupWatermarkKey}, ${groupChecksWindowKey})`
     yield* sql`DELETE FROM verification_hourly`
-    yield* sql`ANALYZE groups`
-    yield* sql`ANALYZE channels`
-    yield* sql`ANALYZE group_channels`
-    yield* sql`ANALYZE restrictions`
-    yield* sql`ANALYZE verification_log`
+    yield* sql`DELETE FROM group_check_counts`
+    // VACUUM as autovacuum would after such inserts: the panel's counts are index-only scans, which need the
+    // visibility map (not inside a transaction, so the seed is not one).
+    for (const table of ["groups", "channels", "group_channels", "restrictions", "verification_log"]) yield* sql`VACUUM (ANALYZE) ${sql(table)}`
     return { groups: options.groups, channels, restrictions, decisions: options.decisions }
   }).pipe(dbCall, Effect.withSpan("Seed.dataset"))
