@@ -103,8 +103,9 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
  * The AT-* scenarios' ground truth: the sandbox's demo world, "Demo Group" protected by its two channels, and
  * the memory cache.
  */
-export const startBot = (env: Record<string, string> = {}) =>
+export const startBot = (env: Record<string, string> = {}, options: Pick<NezukoOptions, "serveHealth" | "databaseUrl" | "extra"> = {}) =>
   startNezuko({
+    ...options,
     env,
     sandbox: { demo: true },
     world: () => [{ group: DEMO.group, channels: [DEMO.channel, DEMO.news], protectedBy: DEMO.users.carol.id }]

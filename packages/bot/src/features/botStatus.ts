@@ -2,7 +2,7 @@ import { BotStatus, botRightsOf, isBotPresent } from "@nezuko/core"
 import { ChannelId, ChatId } from "@nezuko/domain"
 import { Effect } from "effect"
 import { Composer } from "grammy"
-import type { Feature } from "../runtime/Feature.js"
+import { type Feature, logHandlerFailure } from "../runtime/Feature.js"
 import type { EngineFeatureServices } from "./services.js"
 
 /** my_chat_member: the bot's own status in groups (BOT-42) and channels (BOT-43); private chats are ignored. */
@@ -24,7 +24,7 @@ export const botStatusFeature: Feature<EngineFeatureServices> = (run) => {
         rights,
         wasPresent: isBotPresent(botRightsOf(update.old_chat_member))
       })
-    }).pipe(Effect.catchAllCause((cause) => Effect.logError("my_chat_member handling failed", cause))))
+    }).pipe(Effect.catchAllCause(logHandlerFailure("my_chat_member handling failed"))))
   })
   return composer
 }

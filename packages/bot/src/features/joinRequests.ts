@@ -2,7 +2,7 @@ import { JoinRequests } from "@nezuko/core"
 import { ChatId } from "@nezuko/domain"
 import { Effect } from "effect"
 import { Composer } from "grammy"
-import type { Feature } from "../runtime/Feature.js"
+import { type Feature, logHandlerFailure } from "../runtime/Feature.js"
 import { toSender } from "./decode.js"
 import type { EngineFeatureServices } from "./services.js"
 
@@ -16,7 +16,7 @@ export const joinRequestsFeature: Feature<EngineFeatureServices> = (run) => {
       user: toSender(request.from),
       userChatId: request.user_chat_id,
       date: request.date
-    })).pipe(Effect.catchAllCause((cause) => Effect.logError("chat_join_request handling failed", cause))))
+    })).pipe(Effect.catchAllCause(logHandlerFailure("chat_join_request handling failed"))))
   })
   return composer
 }

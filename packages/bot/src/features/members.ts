@@ -3,7 +3,7 @@ import { ChatId, UserId } from "@nezuko/domain"
 import { BotIdentity } from "../BotIdentity.js"
 import { Effect } from "effect"
 import { Composer } from "grammy"
-import type { Feature } from "../runtime/Feature.js"
+import { type Feature, logHandlerFailure } from "../runtime/Feature.js"
 import { channelMemberInput, joinFromChatMember } from "./decode.js"
 import type { EngineFeatureServices } from "./services.js"
 
@@ -28,7 +28,7 @@ export const membersFeature: Feature<EngineFeatureServices> = (run) => {
         oldMember: update.old_chat_member,
         newMember: update.new_chat_member
       })
-    }).pipe(Effect.catchAllCause((cause) => Effect.logError("chat_member handling failed", cause))))
+    }).pipe(Effect.catchAllCause(logHandlerFailure("chat_member handling failed"))))
   })
   return composer
 }

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { Composer } from "grammy"
 import type { Message, User } from "grammy/types"
 import { BotIdentity } from "../BotIdentity.js"
-import type { Feature } from "../runtime/Feature.js"
+import { type Feature, logHandlerFailure } from "../runtime/Feature.js"
 import { askAnonymousAdmin } from "./anonymousAdmin.js"
 import { adminCommands, commandChat, runCommand } from "./commands.js"
 import { commandOf, joinsFromServiceMessage, messageInput } from "./decode.js"
@@ -20,7 +20,7 @@ export const messagesFeature: Feature<EngineFeatureServices> = (run) => {
     const chatType = ctx.chat.type
     if (message.new_chat_members !== undefined) {
       return run(Effect.flatMap(Enforcement, (e) => Effect.forEach(joinsFromServiceMessage(message), (j) => e.onJoin(j), { discard: true })).pipe(
-        Effect.catchAllCause((cause) => Effect.logError("join (service message) failed", cause))
+        Effect.catchAllCause(logHandlerFailure("join (service message) failed"))
       ))
     }
     if (message.left_chat_member !== undefined || message.from === undefined) return
@@ -39,7 +39,7 @@ export const messagesFeature: Feature<EngineFeatureServices> = (run) => {
       }
       const enforcement = yield* Enforcement
       yield* enforcement.onMessage(input)
-    }).pipe(Effect.catchAllCause((cause) => Effect.logError("message handling failed", cause))))
+    }).pipe(Effect.catchAllCause(logHandlerFailure("message handling failed"))))
   })
   return composer
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks"
+import { SqlClient } from "@effect/sql"
 import { AppConfig, KeyValueStore } from "@nezuko/core"
 import {
   Cause,
@@ -16,11 +17,12 @@ import {
   Redacted,
   Ref,
   Runtime,
+  Schedule,
   type Tracer
 } from "effect"
 import { Bot, BotError, type Transformer } from "grammy"
 import { BotIdentity } from "../BotIdentity.js"
-import type { Feature, RunEffect } from "./Feature.js"
+import { type Feature, isDatabaseOutage, isDatabaseOutageError, type RunEffect } from "./Feature.js"
 import { inspectUpdate, type UpdateInfo } from "./Updates.js"
 
 export const updatesTotal = Metric.counter("nezuko_updates_total", { description: "Updates received, by type", incremental: true })
@@ -87,6 +89,10 @@ const forbidApi: Transformer = (_prev, method) =>
 const isInterruption = (error: unknown) =>
   Cause.isInterruptedException(error) || (Runtime.isFiberFailure(error) && Cause.isInterruptedOnly(error[Runtime.FiberFailureCauseId]))
 
+// `run` rejects with the squashed cause: the error itself.
+const isOutage = (error: unknown) =>
+  isDatabaseOutageError(error) || (Runtime.isFiberFailure(error) && isDatabaseOutage(error[Runtime.FiberFailureCauseId]))
+
 /**
  * The grammY bot and `processUpdate` over `features`, installed in order, then an "unhandled" fallback.
  * Handler fibers belong to this layer's scope (FiberSet.makeRuntimePromise): closing the layer interrupts
@@ -100,6 +106,12 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
       const me = yield* BotIdentity
       const store = yield* KeyValueStore
       const runInSet = yield* FiberSet.makeRuntimePromise<R>()
+      const sql = yield* Effect.serviceOption(SqlClient.SqlClient)
+      const waitForDatabase = Option.match(sql, {
+        onNone: () => Effect.sleep("1 second"),
+        // Retried forever, so orDie never fires; the type just cannot know that.
+        onSome: (sql) => sql`SELECT 1`.pipe(Effect.timeout("2 seconds"), Effect.retry(Schedule.spaced("1 second")), Effect.orDie, Effect.asVoid)
+      })
       const runtime = yield* Effect.runtime<never>()
       // Registered after the FiberSet, so it runs before the set interrupts its fibers.
       const closing = yield* Ref.make(false)
@@ -139,10 +151,20 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
           }
           const started = yield* Clock.currentTimeMillis
           const span = yield* Effect.option(Effect.currentSpan)
-          const result = yield* Effect.either(Effect.tryPromise({
+          const runFeatures = Effect.either(Effect.tryPromise({
             try: () => currentUpdate.run({ annotations, span }, () => bot.handleUpdate(info.update)),
             catch: (error) => (error instanceof BotError ? error.error : error)
           }))
+          let result = yield* runFeatures
+          // LIM-13: an update cut short by a database outage is neither done nor a bug. It holds its batch (so
+          // the offset stays put) until the database answers, then runs again; BOT-3 makes the repeat safe.
+          while (result._tag === "Left" && isOutage(result.left) && !(yield* Ref.get(closing))) {
+            yield* Effect.logWarning("database unavailable: the update will be handled again once it is back").pipe(
+              Effect.annotateLogs("event", "update.database_wait")
+            )
+            yield* waitForDatabase
+            result = yield* runFeatures
+          }
           if (result._tag === "Left") {
             if (isInterruption(result.left) || (yield* Ref.get(closing))) return yield* Effect.interrupt
             yield* Effect.logError("update handler failed; the update is acknowledged", Cause.die(result.left)).pipe(

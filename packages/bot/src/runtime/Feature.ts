@@ -1,4 +1,4 @@
-import type { Effect } from "effect"
+import { Cause, Effect, Predicate } from "effect"
 import type { Composer, Context } from "grammy"
 
 /**
@@ -15,3 +15,17 @@ export type RunEffect<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Promise<A>
  * `ctx.reply`: every Bot API call goes through TelegramApi (ARCH-7); the runtime makes `ctx.api` fail loudly.
  */
 export type Feature<R> = (run: RunEffect<R>) => Composer<Context>
+
+/** A database outage (LIM-13): DatabaseUnavailable, or the open `postgres` breaker. */
+export const isDatabaseOutageError = (e: unknown) =>
+  Predicate.isTagged(e, "DatabaseUnavailable") || (Predicate.isTagged(e, "CircuitOpen") && Predicate.hasProperty(e, "breaker") && e.breaker === "postgres")
+
+/** Whether a handler stopped because the database is unavailable, not because of its own fault. */
+export const isDatabaseOutage = <E>(cause: Cause.Cause<E>) => [...Cause.failures(cause), ...Cause.defects(cause)].some(isDatabaseOutageError)
+
+/**
+ * The end of a handler's effect: logs what went wrong, except a database outage, which it passes on so the
+ * runtime handles the update again once the database is back instead of acknowledging it undone (LIM-13).
+ */
+export const logHandlerFailure = (message: string) => <E>(cause: Cause.Cause<E>): Effect.Effect<void, E> =>
+  isDatabaseOutage(cause) ? Effect.failCause(cause) : Effect.logError(message, cause)

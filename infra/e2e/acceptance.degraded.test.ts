@@ -1,0 +1,127 @@
+import { DEMO } from "@nezuko/telegram-sandbox"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type BotHarness, newUser, startBot, waitForDecisions } from "./botHarness.js"
+import { eventually, getJson, metricSample, pgServerUrl, startRedisServer, startTcpProxy } from "./support.js"
+
+const G = DEMO.group.id
+
+const subscriber = (h: BotHarness, firstName: string) => {
+  const u = newUser(h, firstName)
+  h.driver.setMember(DEMO.channel.id, u.id, { status: "member" }, { silent: true })
+  h.driver.setMember(DEMO.news.id, u.id, { status: "member" }, { silent: true })
+  return u
+}
+
+const readyz = (h: BotHarness) => getJson(`${h.health}/readyz`)
+const redisCircuit = async (h: BotHarness) =>
+  metricSample(await (await fetch(`${h.health}/metrics`)).text(), "nezuko_circuit_state", { breaker: "redis" })
+
+describe("AT-18: Redis down — the bot keeps enforcing on memory and reports degraded", () => {
+  let h: BotHarness
+  let redis: Awaited<ReturnType<typeof startRedisServer>>
+  beforeAll(async () => {
+    redis = await startRedisServer()
+    await redis.stop()
+    // A 1 s open time keeps the doubling after failed probes (LIM-12) short enough for the recovery to be quick.
+    h = await startBot({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: `nz:e2e:at18:${Date.now().toString(36)}:`, BREAKER_REDIS_OPEN_SECONDS: "1" }, { serveHealth: true })
+  })
+  afterAll(async () => {
+    await h?.close()
+    await redis?.stop()
+  })
+
+  it("members post: a non-subscriber is muted, a subscriber passes from the memory cache; /readyz is 200 degraded", async () => {
+    const outsider = newUser(h, "Outsider")
+    const member = subscriber(h, "Member")
+    const mark = h.driver.mark()
+    h.driver.sendMessage(outsider.id, G, "hi")
+    h.driver.sendMessage(member.id, G, "hi")
+    await h.driver.waitForRestrict(G, outsider.id, { after: mark, timeoutMs: 15_000 })
+    await h.driver.waitForCall((c) => c.method === "sendMessage" && c.ok && String(c.params.text).includes(`tg://user?id=${outsider.id}`), { after: mark })
+    expect(await waitForDecisions(h, `user_id = ${outsider.id}`)).toMatchObject([{ decision: "restrict", missingChannelIds: [DEMO.channel.id, DEMO.news.id] }])
+    await waitForDecisions(h, `user_id = ${member.id}`)
+    h.driver.sendMessage(member.id, G, "again")
+    const passes = await waitForDecisions(h, `user_id = ${member.id}`, 2)
+    expect(passes).toMatchObject([{ decision: "pass", cached: false }, { decision: "pass", cached: true }])
+    expect(h.driver.calls({ method: "getChatMember", after: mark }).filter((c) => Number(c.params.user_id) === member.id && Number(c.params.chat_id) !== G))
+      .toHaveLength(2)
+
+    const ready = await readyz(h)
+    expect(ready.status).toBe(200)
+    expect(ready.body).toMatchObject({ status: "degraded", ready: true, checks: { redis: { status: "down" }, database: { status: "up" } } })
+    expect(await redisCircuit(h)).toBeGreaterThan(0)
+  }, 45_000)
+
+  it("once Redis is back the breaker closes at its next half-open probe: circuit state 0 and /readyz healthy", async () => {
+    await redis.start()
+    // ioredis reconnects with at most 5 s between attempts (CACHE-6), then the probe needs two PINGs.
+    await eventually(async () => (await redisCircuit(h)) === 0, 30_000, "the redis breaker to close")
+    await eventually(async () => (await readyz(h)).body.status === "healthy", 10_000, "/readyz healthy")
+    expect(await readyz(h)).toMatchObject({ status: 200, body: { ready: true, checks: { redis: { status: "up" }, breakers: { redis: "closed" } } } })
+    const late = newUser(h, "Latecomer")
+    const mark = h.driver.mark()
+    h.driver.sendMessage(late.id, G, "hi")
+    await h.driver.waitForRestrict(G, late.id, { after: mark, timeoutMs: 15_000 })
+  }, 60_000)
+})
+
+describe("AT-18: Postgres down — /readyz 503, the process survives and no update is confirmed until it is back", () => {
+  let h: BotHarness
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>>
+  beforeAll(async () => {
+    const server = new URL(pgServerUrl)
+    proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 5432) })
+    h = await startBot({}, {
+      serveHealth: true,
+      databaseUrl: (url) => {
+        const viaProxy = new URL(url)
+        viaProxy.port = String(proxy.port)
+        return viaProxy.toString()
+      }
+    })
+  })
+  afterAll(async () => {
+    proxy?.restore()
+    await h?.close()
+    await proxy?.close()
+  })
+
+  it("cut: 503 and nothing confirmed; restored: 200 and every update of the outage handled and confirmed", async () => {
+    expect((await readyz(h)).status).toBe(200)
+    proxy.cut()
+    await eventually(async () => (await readyz(h)).status === 503, 15_000, "/readyz 503")
+    expect((await readyz(h)).body).toMatchObject({ status: "unhealthy", ready: false, checks: { database: { status: "down" } } })
+
+    const outsider = newUser(h, "OutageOutsider")
+    const member = subscriber(h, "OutageMember")
+    const cut = h.driver.mark()
+    const sent = [h.driver.sendMessage(outsider.id, G, "during the outage"), h.driver.sendMessage(member.id, G, "during the outage")]
+    const ids = new Set(sent.map((m) => m.message_id))
+    const outageUpdates = h.driver.updateHistory().filter((u) => u.message?.chat.id === G && ids.has(u.message.message_id)).map((u) => u.update_id)
+    expect(outageUpdates).toHaveLength(2)
+    const firstOutageUpdate = Math.min(...outageUpdates)
+
+    // Longer than a long poll and the poller lock's 10 s connection check, so the poller had every chance to move on.
+    await new Promise((r) => setTimeout(r, 12_000))
+    expect((await getJson(`${h.health}/healthz`)).status).toBe(200)
+    expect((await readyz(h)).status).toBe(503)
+    const confirmedPast = h.driver.calls({ method: "getUpdates", after: cut }).filter((c) => Number(c.params.offset ?? 0) > firstOutageUpdate)
+    expect(confirmedPast).toEqual([])
+    const pending = new Set(h.driver.pendingUpdates().map((u) => u.update_id))
+    expect(outageUpdates.every((id) => pending.has(id))).toBe(true)
+
+    proxy.restore()
+    await eventually(async () => (await readyz(h)).status === 200, 30_000, "/readyz 200 again")
+    await eventually(async () => {
+      const left = new Set(h.driver.pendingUpdates().map((u) => u.update_id))
+      return outageUpdates.every((id) => !left.has(id))
+    }, 45_000, "the outage's updates to be confirmed")
+    const rows = await h.query<{ correlationId: string; userId: number; decision: string }>(
+      `SELECT correlation_id, user_id, decision FROM verification_log WHERE correlation_id IN (${outageUpdates.map((id) => `'upd-${id}'`).join(", ")}) ORDER BY id`
+    )
+    expect(rows.map((r) => [r.userId, r.decision]).sort()).toEqual([[member.id, "pass"], [outsider.id, "restrict"]].sort())
+    expect(h.driver.member(G, outsider.id)).toMatchObject({ status: "restricted" })
+    const records = await h.query<{ state: string }>(`SELECT state FROM restrictions WHERE user_id = ${outsider.id}`)
+    expect(records).toEqual([{ state: "pending" }])
+  }, 120_000)
+})

@@ -1,0 +1,61 @@
+import { describe, it } from "@effect/vitest"
+import { CacheEvents, KeyValueStore } from "@nezuko/core"
+import { DatabaseUnavailable } from "@nezuko/domain"
+import { AppConfigTest, testBotUser } from "@nezuko/testing"
+import { Context, Effect, Fiber, Layer, Option } from "effect"
+import { Composer } from "grammy"
+import { expect } from "vitest"
+import { BotIdentity } from "../../src/BotIdentity.js"
+import { BotRuntime, dedupeKey, makeBotLayer } from "../../src/runtime/BotRuntime.js"
+import { type Feature, logHandlerFailure } from "../../src/runtime/Feature.js"
+
+const update = { update_id: 41, message: { message_id: 1, date: 0, chat: { id: -100, type: "supergroup" }, from: { id: 7, is_bot: false, first_name: "U" }, text: "hi" } }
+
+/** A message handler whose database is down for its first `outages` runs; it ends like every feature does. */
+const flaky = (outages: number, failure: () => unknown = () => new DatabaseUnavailable({ cause: "connection refused" })) => {
+  let runs = 0
+  const feature: Feature<never> = (run) => {
+    const composer = new Composer()
+    composer.on("message", async () => {
+      await run(Effect.suspend(() => (++runs <= outages ? Effect.fail(failure()) : Effect.void)).pipe(Effect.catchAllCause(logHandlerFailure("message handling failed"))))
+    })
+    return composer
+  }
+  return { feature, runs: () => runs }
+}
+
+const runtimeWith = (feature: Feature<never>) =>
+  makeBotLayer([feature]).pipe(
+    Layer.provideMerge(Layer.merge(KeyValueStore.layerMemory(), CacheEvents.local)),
+    Layer.provide(Layer.succeed(BotIdentity, { ...testBotUser, is_bot: true, has_topics_enabled: false, allows_users_to_create_topics: false, can_manage_bots: false, supports_join_request_queries: false })),
+    Layer.provide(AppConfigTest({ BOT_TOKEN: "123456:test-token" }))
+  )
+
+describe("processUpdate during a database outage (LIM-13)", () => {
+  // Live: the handler runs through grammY's promises. Without a SqlClient the wait is one second per attempt.
+  it.live("waits for the database and handles the update again instead of acknowledging it undone", () =>
+    Effect.scoped(Effect.gen(function* () {
+      const handler = flaky(2)
+      const context = yield* Layer.build(runtimeWith(handler.feature))
+      const { processUpdate } = Context.get(context, BotRuntime)
+      const store = Context.get(context, KeyValueStore)
+      const fiber = yield* Effect.fork(processUpdate(update))
+      yield* Effect.sleep("500 millis")
+      // Still waiting: not done, so not marked as handled (a redelivery would run it).
+      expect(fiber.unsafePoll()).toBeNull()
+      expect(handler.runs()).toBe(1)
+      expect(yield* store.get(dedupeKey(41))).toEqual(Option.none())
+      expect(yield* Fiber.join(fiber)).toBe("handled")
+      expect(handler.runs()).toBe(3)
+      expect(yield* store.get(dedupeKey(41))).toEqual(Option.some("1"))
+    })), 10_000)
+
+  it.scoped("any other failure is logged and acknowledged at once", () =>
+    Effect.gen(function* () {
+      const handler = flaky(1, () => new Error("a bug"))
+      const context = yield* Layer.build(runtimeWith(handler.feature))
+      const { processUpdate } = Context.get(context, BotRuntime)
+      expect(yield* processUpdate(update)).toBe("handled")
+      expect(handler.runs()).toBe(1)
+    }))
+})
