@@ -89,7 +89,7 @@ export const pagesSuite = (name: string, database: Layer.Layer<SqlClient.SqlClie
 
     it("the group page: every tab renders; link, unlink, release and whitelist work as forms (303) and refusals re-render with 400", async () => {
       const admin = await signIn("admin")
-      for (const tab of ["overview", "channels", "settings", "members", "decisions"]) {
+      for (const tab of ["overview", "channels", "settings", "members", "decisions", "maintenance"]) {
         const page = await admin.send(`/groups/${group}?tab=${tab}`)
         expect({ tab, status: page.status }).toEqual({ tab, status: 200 })
       }
