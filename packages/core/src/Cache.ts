@@ -1,5 +1,6 @@
 import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "./AppConfig.js"
+import { CacheEvents } from "./CacheEvents.js"
 import { CircuitBreakers } from "./CircuitBreakers.js"
 import { Health, timedProbe } from "./Health.js"
 import { KeyValueStore } from "./KeyValueStore.js"
@@ -22,7 +23,8 @@ const notConfiguredProbe = Layer.effectDiscard(
 /**
  * KeyValueStore from configuration (CACHE-6): Redis when REDIS_URL is set — a failing Redis only degrades
  * readiness — otherwise the bounded memory store, reported as `not_configured`. The rate limiter's windows
- * (LIM-11) share the same client; both fall back to memory while the `redis` breaker is open.
+ * (LIM-11) and the `nz:inv` invalidations (CACHE-7) share the same client; the stores fall back to memory while
+ * the `redis` breaker is open.
  */
 export const CacheLive = Layer.unwrapEffect(
   Effect.map(AppConfig, (config) =>
@@ -31,8 +33,9 @@ export const CacheLive = Layer.unwrapEffect(
         Layer.mergeAll(
           layerResilientKeyValueStore(config.redisKeyPrefix),
           layerResilientLimiterStore(config.redisKeyPrefix, config.instanceId),
+          CacheEvents.layerRedis(config.redisKeyPrefix),
           redisProbe
         ).pipe(Layer.provideMerge(RedisClient.layer(url)), Layer.provideMerge(CircuitBreakers.Default)),
-      onNone: () => Layer.mergeAll(KeyValueStore.layerMemory(), RateLimiterStore.layerMemory, notConfiguredProbe)
+      onNone: () => Layer.mergeAll(KeyValueStore.layerMemory(), RateLimiterStore.layerMemory, CacheEvents.local, notConfiguredProbe)
     }))
 )

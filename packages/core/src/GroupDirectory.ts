@@ -1,6 +1,7 @@
 import { ChannelRepo, GroupRepo, SettingsRepo } from "@nezuko/db"
 import { ChannelId, ChatId, defaultSettings, GroupHealth, SettingsValues, UserId } from "@nezuko/domain"
-import { Cache, Duration, Effect, Exit, Option, Schema } from "effect"
+import { Cache, Duration, Effect, Exit, Option, Runtime, Schema } from "effect"
+import { CacheEvents } from "./CacheEvents.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 
 export const LinkedChannel = Schema.Struct({
@@ -47,6 +48,7 @@ export const joinUrl = (c: LinkedChannel): string | null => (c.username ? `https
 export class GroupDirectory extends Effect.Service<GroupDirectory>()("@nezuko/core/GroupDirectory", {
   effect: Effect.gen(function* () {
     const store = yield* KeyValueStore
+    const events = yield* CacheEvents
     const groups = yield* GroupRepo
     const channels = yield* ChannelRepo
     const settings = yield* SettingsRepo
@@ -93,7 +95,14 @@ export class GroupDirectory extends Effect.Service<GroupDirectory>()("@nezuko/co
 
     const get = (groupId: ChatId) => local.get(groupId)
 
-    const invalidate = (groupId: ChatId) => Effect.zipRight(local.invalidate(groupId), Effect.ignore(store.remove(key(groupId))))
+    // CACHE-5: the shared entry goes, and every replica drops its copy now instead of after its 5 s.
+    const invalidate = (groupId: ChatId) =>
+      Effect.all([local.invalidate(groupId), Effect.ignore(store.remove(key(groupId))), events.publish({ kind: "group", id: groupId })], { discard: true })
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    yield* events.subscribe((event) => {
+      if (event.kind === "group") runFork(local.invalidate(ChatId.make(event.id)))
+      else if (event.kind === "all") runFork(local.invalidateAll)
+    })
 
     /** Protection applies only when enabled, in a supergroup, with a channel, and the bot is an admin (BOT-22). */
     const isEnforced = (g: GroupSnapshot) =>

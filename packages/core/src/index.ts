@@ -1,6 +1,7 @@
 export * from "./AppConfig.js"
 export * from "./Boot.js"
 export * from "./Cache.js"
+export * from "./CacheEvents.js"
 export * from "./Database.js"
 export * from "./ErrorReporting.js"
 export * from "./Health.js"

@@ -3,6 +3,7 @@ import { ChannelId, UserId } from "@nezuko/domain"
 import { apiError, ok, TelegramApiRecorder, TelegramApiTest } from "@nezuko/testing"
 import { Duration, Effect, Layer, Option, TestClock } from "effect"
 import { expect } from "vitest"
+import { type CacheEvent, CacheEvents } from "../src/CacheEvents.js"
 import { KeyValueStore } from "../src/KeyValueStore.js"
 import { Membership } from "../src/Membership.js"
 
@@ -14,7 +15,7 @@ const member = (status: string, extra: Record<string, unknown> = {}) => ok({ sta
 const setup = (handler: (payload: Record<string, unknown>, n: number) => ReturnType<typeof ok>) =>
   Membership.Default.pipe(
     Layer.provideMerge(TelegramApiTest({ getChatMember: handler })),
-    Layer.provideMerge(KeyValueStore.layerMemory())
+    Layer.provideMerge(Layer.merge(KeyValueStore.layerMemory(), CacheEvents.local))
   )
 
 it.effect("CACHE-2: who counts as a member; restricted counts only with is_member", () =>
@@ -76,3 +77,45 @@ it.effect("concurrent checks of the same (channel, user) make one call; channels
     const calls = yield* recorder.callsOf("getChatMember")
     expect(calls.map((c) => c.payload.chat_id).sort()).toEqual([C2, C1].sort())
   }).pipe(Effect.provide(setup(() => member("member")))))
+
+/** CacheEvents between "replicas" in one test: what this one published, and a way to deliver another's. */
+const eventsProbe = () => {
+  const published: Array<CacheEvent> = []
+  const handlers: Array<(e: CacheEvent) => void> = []
+  const layer = Layer.succeed(CacheEvents, {
+    publish: (e) => Effect.sync(() => void published.push(e)),
+    subscribe: (h) => Effect.sync(() => void handlers.push(h))
+  })
+  return { layer, published, deliver: (e: CacheEvent) => handlers.forEach((h) => h(e)) }
+}
+
+it.effect("the per-process copy: own changes count at once and are published; another replica's arrive by nz:inv", () => {
+  const events = eventsProbe()
+  return Effect.gen(function* () {
+    const membership = yield* Membership
+    const store = yield* KeyValueStore
+    yield* membership.remember(C1, U, true)
+    expect(events.published).toEqual([{ kind: "verify", channelId: C1, userId: U }])
+    // Another replica saw U leave the channel (BOT-40): the shared entry changes, this copy does not…
+    yield* store.set(`verify:${C1}:${U}`, "0", Duration.seconds(60))
+    expect((yield* membership.check(C1, U)).result).toBe("member")
+    // …until its event arrives.
+    events.deliver({ kind: "verify", channelId: C1, userId: U })
+    expect(yield* membership.check(C1, U)).toEqual({ channelId: C1, result: "not_member", cached: true })
+    // A copy read from Redis lives at most 60 s (no event while Redis is down).
+    yield* store.set(`verify:${C1}:${U}`, "1", Duration.seconds(600))
+    expect((yield* membership.check(C1, U)).result).toBe("not_member")
+    yield* TestClock.adjust("61 seconds")
+    expect((yield* membership.check(C1, U)).result).toBe("member")
+    // A reconnect drops every copy; forget drops this one and tells the others.
+    yield* store.set(`verify:${C1}:${U}`, "0", Duration.seconds(600))
+    events.deliver({ kind: "all" })
+    expect((yield* membership.check(C1, U)).result).toBe("not_member")
+    yield* membership.forget([C1], U)
+    expect(events.published.at(-1)).toEqual({ kind: "verify", channelId: C1, userId: U })
+    expect((yield* membership.check(C1, U)).cached).toBe(false)
+  }).pipe(Effect.provide(Membership.Default.pipe(
+    Layer.provideMerge(TelegramApiTest({ getChatMember: () => member("member") })),
+    Layer.provideMerge(Layer.merge(KeyValueStore.layerMemory(), events.layer))
+  )))
+})

@@ -66,6 +66,13 @@ export class RestrictionRepo extends Effect.Service<RestrictionRepo>()("@nezuko/
       execute: (groupId) => sql`SELECT * FROM restrictions WHERE group_id = ${groupId} AND state = 'pending' ORDER BY created_at`
     })
 
+    /** Who has an open record in the group, at most `limit` of them (the partial unique index answers it). */
+    const pendingUserIds = (groupId: ChatId, limit: number) =>
+      dbCall(Effect.map(
+        sql<{ userId: number }>`SELECT user_id FROM restrictions WHERE group_id = ${groupId} AND state = 'pending' LIMIT ${limit}`,
+        (rows) => new Set(rows.map((r) => Number(r.userId)))
+      ))
+
     const pendingForUser = SqlSchema.findAll({
       Request: UserId,
       Result: Restriction,
@@ -94,6 +101,7 @@ export class RestrictionRepo extends Effect.Service<RestrictionRepo>()("@nezuko/
       update,
       close,
       pendingInGroup: (groupId: ChatId) => dbCall(pendingInGroup(groupId)),
+      pendingUserIds,
       pendingForUser: (userId: UserId) => dbCall(pendingForUser(userId)),
       countKickedSince
     } as const

@@ -23,6 +23,18 @@ export class WhitelistRepo extends Effect.Service<WhitelistRepo>()("@nezuko/db/W
         (rows) => rows.length > 0
       ))
 
+    /**
+     * The live entries of one scope (a group, or `null` for the global list) as user id → expiry in ms (null:
+     * never), at most `limit` rows; the hot path keeps these per group instead of asking per (group, user).
+     * `coalesce(group_id, 0)` so the scope+user unique index serves the lookup.
+     */
+    const activeIn = (scope: ChatId | null, limit: number) =>
+      dbCall(Effect.map(
+        sql<{ userId: number; expiresAt: Date | null }>`SELECT user_id, expires_at FROM whitelist
+            WHERE coalesce(group_id, 0) = ${scope ?? 0} AND (expires_at IS NULL OR expires_at > now()) LIMIT ${limit}`,
+        (rows) => new Map(rows.map((r) => [Number(r.userId), r.expiresAt === null ? null : r.expiresAt.getTime()] as const))
+      ))
+
     const add = (entry: { readonly groupId: ChatId | null; readonly userId: UserId; readonly expiresAt: Date | null; readonly reason: string; readonly byTg?: number; readonly byAdmin?: string }) =>
       dbCall(Effect.asVoid(sql`
         INSERT INTO whitelist (group_id, user_id, expires_at, reason, added_by_tg, added_by_admin)
@@ -41,6 +53,6 @@ export class WhitelistRepo extends Effect.Service<WhitelistRepo>()("@nezuko/db/W
         WHERE (group_id = ${groupId} OR group_id IS NULL) AND (expires_at IS NULL OR expires_at > now())
         ORDER BY created_at DESC LIMIT ${limit}`)
 
-    return { isWhitelisted, add, remove, list } as const
+    return { isWhitelisted, activeIn, add, remove, list } as const
   })
 }) {}

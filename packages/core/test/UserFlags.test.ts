@@ -1,0 +1,67 @@
+import { SqlClient } from "@effect/sql"
+import { layer } from "@effect/vitest"
+import { RestrictionRepo, WhitelistRepo } from "@nezuko/db"
+import { ChatId, UserId } from "@nezuko/domain"
+import { PgliteTest } from "@nezuko/testing"
+import { Effect, Layer, Option, TestClock } from "effect"
+import { expect } from "vitest"
+import { flagSetLimit, UserFlags } from "../src/UserFlags.js"
+
+const G = ChatId.make(-100500)
+const U = UserId.make(11)
+const V = UserId.make(12)
+
+const pendingRow = (sql: SqlClient.SqlClient, userId: number) =>
+  sql`INSERT INTO restrictions (group_id, user_id, trigger) VALUES (${G}, ${userId}, 'message')`
+
+layer(
+  UserFlags.Default.pipe(Layer.provideMerge(Layer.mergeAll(WhitelistRepo.Default, RestrictionRepo.Default)), Layer.provideMerge(PgliteTest)),
+  { timeout: "60 seconds" }
+)("UserFlags (BOT-23 rows 8 and 9)", (it) => {
+  it.effect("open records: own changes count after forget, others' within 5 s", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const flags = yield* UserFlags
+      yield* sql`INSERT INTO groups (chat_id, type, title) VALUES (${G}, 'supergroup', 'G') ON CONFLICT DO NOTHING`
+      expect(Option.isNone(yield* flags.pending(G, U))).toBe(true)
+      yield* pendingRow(sql, U)
+      // Made by another replica: this one still holds the group's set for up to 5 s.
+      expect(Option.isNone(yield* flags.pending(G, U))).toBe(true)
+      yield* TestClock.adjust("5001 millis")
+      expect(Option.map(yield* flags.pending(G, U), (r) => r.userId)).toEqual(Option.some(U))
+      yield* sql`UPDATE restrictions SET state = 'verified' WHERE group_id = ${G} AND user_id = ${U}`
+      // Still in the stale set, but the record itself is re-read: a stale "pending" is never acted on.
+      expect(Option.isNone(yield* flags.pending(G, U))).toBe(true)
+      yield* pendingRow(sql, V)
+      yield* flags.forget(G, V)
+      expect(Option.isSome(yield* flags.pending(G, V))).toBe(true)
+    }))
+
+  it.effect("whitelist: group and global entries, expired ones ignored", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const flags = yield* UserFlags
+      yield* sql`INSERT INTO groups (chat_id, type, title) VALUES (${G}, 'supergroup', 'G') ON CONFLICT DO NOTHING`
+      yield* sql`INSERT INTO whitelist (group_id, user_id, expires_at) VALUES (${G}, 21, NULL), (${G}, 22, now() - interval '1 minute'), (NULL, 23, now() + interval '1 hour')`
+      yield* flags.forget(G, UserId.make(21))
+      expect(yield* flags.isWhitelisted(G, UserId.make(21))).toBe(true)
+      expect(yield* flags.isWhitelisted(G, UserId.make(22))).toBe(false)
+      expect(yield* flags.isWhitelisted(G, UserId.make(23))).toBe(true)
+      expect(yield* flags.isWhitelisted(G, UserId.make(24))).toBe(false)
+    }))
+
+  it.effect(`a group with more than ${flagSetLimit} open records is asked about per user`, () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const flags = yield* UserFlags
+      yield* sql`INSERT INTO groups (chat_id, type, title) VALUES (${G}, 'supergroup', 'G') ON CONFLICT DO NOTHING`
+      yield* sql`INSERT INTO restrictions (group_id, user_id, trigger)
+        SELECT ${G}, 1000 + n, 'message' FROM generate_series(1, ${flagSetLimit + 1}) AS n`
+      yield* flags.forget(G, U)
+      expect(Option.isSome(yield* flags.pending(G, UserId.make(1001)))).toBe(true)
+      const late = UserId.make(99)
+      yield* pendingRow(sql, late)
+      // No forget: a complete set would still say "no record" here; an over-full group is never held.
+      expect(Option.isSome(yield* flags.pending(G, late))).toBe(true)
+    }))
+})
