@@ -1,4 +1,4 @@
-import { AppConfig, EngineLive, Jobs, Outbox, VerificationLog } from "@nezuko/core"
+import { AppConfig, BreakerAlertsLive, EngineLive, Jobs, Outbox, VerificationLog } from "@nezuko/core"
 import { JobQueue } from "@nezuko/db"
 import { Effect, Layer } from "effect"
 import { BotIdentityLive } from "./BotIdentity.js"
@@ -35,10 +35,10 @@ export const JobsRoleLive = Layer.unwrapEffect(
 
 /**
  * The bot process's roles over one runtime: getMe (BOT-2), the grammY bot with `features`, the intake, leader
- * election with the heartbeat (OPS-12), and the jobs role. Needs the database and the KeyValueStore from the
- * process graph.
+ * election with the heartbeat (OPS-12), the jobs role and the breaker alerts (LIM-12). Needs the database and
+ * the KeyValueStore from the process graph.
  */
-export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(Layer.provide(LeaderDutiesLive))), JobsRoleLive).pipe(
+export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(Layer.provide(LeaderDutiesLive))), JobsRoleLive, BreakerAlertsLive).pipe(
   Layer.provide(makeBotLayer(features)),
   Layer.provide(EngineLive),
   Layer.provide(BotIdentityLive),

@@ -1,4 +1,5 @@
-import { Cause, Clock, Duration, Effect, Exit, Metric, Option, Schedule, Schema, SynchronizedRef } from "effect"
+import { AlertRepo } from "@nezuko/db"
+import { Cause, Clock, Duration, Effect, Exit, Layer, Metric, Option, Schedule, Schema, SynchronizedRef } from "effect"
 import { AppConfig } from "./AppConfig.js"
 import { Health } from "./Health.js"
 
@@ -24,10 +25,11 @@ export interface BreakerPolicy {
   readonly successesToClose: number
 }
 
+/** `since`: when the breaker last left `closed` (half-open trials do not restart it). */
 export type BreakerState =
   | { readonly _tag: "closed"; readonly failures: number }
-  | { readonly _tag: "open"; readonly until: number; readonly openForMs: number }
-  | { readonly _tag: "half_open"; readonly successes: number; readonly trialInFlight: boolean; readonly openForMs: number }
+  | { readonly _tag: "open"; readonly until: number; readonly openForMs: number; readonly since: number }
+  | { readonly _tag: "half_open"; readonly successes: number; readonly trialInFlight: boolean; readonly openForMs: number; readonly since: number }
 
 const stateValue = { closed: 0, half_open: 1, open: 2 } as const
 export const circuitState = Metric.gauge("nezuko_circuit_state", { description: "0 closed, 1 half-open, 2 open" })
@@ -76,7 +78,7 @@ export class CircuitBreakers extends Effect.Service<CircuitBreakers>()("@nezuko/
           return [result, updated] as const
         }))
 
-    const open = (now: number, openForMs: number): BreakerState => ({ _tag: "open", until: now + openForMs, openForMs })
+    const open = (now: number, openForMs: number, since = now): BreakerState => ({ _tag: "open", until: now + openForMs, openForMs, since })
 
     // "admit" | "trial" | "reject"
     const admit = (name: BreakerName) =>
@@ -85,7 +87,7 @@ export class CircuitBreakers extends Effect.Service<CircuitBreakers>()("@nezuko/
           case "closed":
             return ["admit", s]
           case "open":
-            return now < s.until ? ["reject", s] : ["trial", { _tag: "half_open", successes: 0, trialInFlight: true, openForMs: s.openForMs }]
+            return now < s.until ? ["reject", s] : ["trial", { _tag: "half_open", successes: 0, trialInFlight: true, openForMs: s.openForMs, since: s.since }]
           case "half_open":
             return s.trialInFlight ? ["reject", s] : ["trial", { ...s, trialInFlight: true }]
         }
@@ -101,7 +103,7 @@ export class CircuitBreakers extends Effect.Service<CircuitBreakers>()("@nezuko/
         }
         if (s._tag === "open") return [undefined, s]
         if (outcome === "interrupted") return [undefined, { ...s, trialInFlight: false }]
-        if (outcome === "failure") return [undefined, open(now, Math.min(s.openForMs * 2, Duration.toMillis(policy.maxOpenFor)))]
+        if (outcome === "failure") return [undefined, open(now, Math.min(s.openForMs * 2, Duration.toMillis(policy.maxOpenFor)), s.since)]
         return [undefined, s.successes + 1 >= policy.successesToClose
           ? { _tag: "closed", failures: 0 }
           : { ...s, successes: s.successes + 1, trialInFlight: false }]
@@ -146,6 +148,41 @@ export class CircuitBreakers extends Effect.Service<CircuitBreakers>()("@nezuko/
     return { protect, state, probeLoop, policies } as const
   })
 }) {}
+
+/** LIM-12: how long a breaker may stay away from `closed` before it raises a panel alert. */
+export const breakerAlertAfter = Duration.seconds(60)
+
+/**
+ * Raises one `breaker_<name>_open` alert (critical, DATA-14) per outage of a breaker that has not closed for
+ * more than `breakerAlertAfter`. Every replica may run it: raising an open alert again only refreshes it. An
+ * alert that cannot be written (the postgres breaker is the usual reason) is tried again on the next check.
+ */
+export const BreakerAlertsLive = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const breakers = yield* CircuitBreakers
+    const alerts = yield* AlertRepo
+    const raisedFor = new Map<BreakerName, number>()
+    const check = (name: BreakerName) =>
+      Effect.gen(function* () {
+        const s = yield* breakers.state(name)
+        const now = yield* Clock.currentTimeMillis
+        if (s._tag === "closed" || now - s.since <= Duration.toMillis(breakerAlertAfter) || raisedFor.get(name) === s.since) return
+        yield* alerts.raise({
+          kind: `breaker_${name}_open`,
+          severity: "critical",
+          groupId: null,
+          channelId: null,
+          message: `The ${name} circuit breaker has been open for more than ${Duration.toSeconds(breakerAlertAfter)} s`,
+          details: { breaker: name, since: new Date(s.since).toISOString() }
+        })
+        raisedFor.set(name, s.since)
+        yield* Effect.logError(`circuit breaker ${name} open for more than ${Duration.toSeconds(breakerAlertAfter)} s`).pipe(
+          Effect.annotateLogs({ event: "breaker.alert", breaker: name })
+        )
+      }).pipe(Effect.catchTag("DatabaseUnavailable", (e) => Effect.logWarning(`could not raise the ${name} breaker alert yet`, e)))
+    yield* Effect.forkScoped(Effect.forEach(BreakerNames, check, { discard: true }).pipe(Effect.repeat(Schedule.spaced("5 seconds"))))
+  })
+)
 
 const failureOf = <E>(cause: Cause.Cause<E>): Option.Option<E> => Cause.failureOption(cause)
 

@@ -1,8 +1,10 @@
 import { describe, it } from "@effect/vitest"
 import { ResilienceTest } from "@nezuko/testing"
-import { Data, Effect, Fiber, Metric, MetricState, TestClock } from "effect"
+import { AlertRepo, type NewAlert } from "@nezuko/db"
+import { DatabaseUnavailable } from "@nezuko/domain"
+import { Data, Effect, Fiber, Layer, Metric, MetricState, TestClock } from "effect"
 import { expect } from "vitest"
-import { CircuitBreakers, circuitState, postgresProtected } from "../src/CircuitBreakers.js"
+import { BreakerAlertsLive, CircuitBreakers, circuitState, postgresProtected } from "../src/CircuitBreakers.js"
 import { Health } from "../src/Health.js"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly counts: boolean }> {}
@@ -108,4 +110,58 @@ describe("CircuitBreakers (LIM-12)", () => {
       for (let i = 0; i < 3; i++) yield* Effect.exit(postgresProtected(Effect.fail(new DatabaseUnavailable())))
       expect(yield* stateOf("postgres")).toBe("open")
     }).pipe(Effect.provide(ResilienceTest())))
+})
+
+describe("BreakerAlertsLive (LIM-12: open for more than 60 s raises an alert)", () => {
+  const raised: Array<NewAlert> = []
+  let refuse = false
+  const AlertRepoTest = Layer.succeed(AlertRepo, AlertRepo.make({
+    raise: (alert) => refuse ? Effect.fail(new DatabaseUnavailable({ cause: "down" })) : Effect.sync(() => raised.push(alert)).pipe(Effect.as(raised.length)),
+    listOpen: Effect.succeed([])
+  }))
+  const withAlerts = (env: Record<string, string> = {}) =>
+    BreakerAlertsLive.pipe(Layer.provideMerge(ResilienceTest(env)), Layer.provide(AlertRepoTest))
+
+  it.effect("one critical alert per outage, only after 60 s away from closed, half-open trials included", () =>
+    Effect.gen(function* () {
+      raised.length = 0
+      refuse = false
+      const breakers = yield* CircuitBreakers
+      yield* tripRedis
+      yield* TestClock.adjust("55 seconds")
+      expect(raised).toEqual([])
+      // A failed half-open trial at 30 s reopened it; the outage still counts from the first opening.
+      yield* Effect.exit(breakers.protect("redis", fail(), countsAsFailure))
+      yield* TestClock.adjust("10 seconds")
+      expect(raised).toMatchObject([{ kind: "breaker_redis_open", severity: "critical", groupId: null, details: { breaker: "redis" } }])
+      yield* TestClock.adjust("2 minutes")
+      expect(raised).toHaveLength(1)
+    }).pipe(Effect.provide(withAlerts())))
+
+  it.effect("a breaker that closes within 60 s raises nothing", () =>
+    Effect.gen(function* () {
+      raised.length = 0
+      refuse = false
+      const breakers = yield* CircuitBreakers
+      yield* tripRedis
+      yield* TestClock.adjust("30 seconds")
+      yield* breakers.protect("redis", Effect.void)
+      yield* breakers.protect("redis", Effect.void)
+      expect(yield* stateOf("redis")).toBe("closed")
+      yield* TestClock.adjust("2 minutes")
+      expect(raised).toEqual([])
+    }).pipe(Effect.provide(withAlerts())))
+
+  it.effect("an alert the database refused is raised on a later check", () =>
+    Effect.gen(function* () {
+      raised.length = 0
+      refuse = true
+      const breakers = yield* CircuitBreakers
+      yield* Effect.exit(breakers.protect("postgres", fail()))
+      yield* TestClock.adjust("65 seconds")
+      expect(raised).toEqual([])
+      refuse = false
+      yield* TestClock.adjust("5 seconds")
+      expect(raised).toMatchObject([{ kind: "breaker_postgres_open" }])
+    }).pipe(Effect.provide(withAlerts({ BREAKER_POSTGRES_FAILURES: "1", BREAKER_POSTGRES_OPEN_SECONDS: "300" }))))
 })
