@@ -1,7 +1,7 @@
 import { SqlClient, type Statement } from "@effect/sql"
 import { Effect } from "effect"
 import { dbCall } from "./dbCall.js"
-import { checkDecisions, decisionSource } from "./HourlyRollup.js"
+import { checkDecisions, decisionSource, groupRestrictionsWindowKey, restrictionWindowHours } from "./HourlyRollup.js"
 
 export interface AnalyticsRange {
   readonly from: Date
@@ -20,14 +20,18 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
       sql.and([sql`${sql(column)} >= ${r.from}`, sql`${sql(column)} < ${r.to}`, r.groupId === null ? sql`true` : sql`group_id = ${r.groupId}`])
     const bucketOf = (r: AnalyticsRange) =>
       sql`to_char(date_trunc(${r.bucket}, at AT TIME ZONE ${r.timezone}), ${r.bucket === "hour" ? "YYYY-MM-DD HH24:00" : "YYYY-MM-DD"})`
+    // Labels are computed once per distinct instant (a rolled-up hour or a log row) and joined back: formatting
+    // a time in a zone costs more than the rest of these charts.
+    const labels = (r: AnalyticsRange) => sql`SELECT at, ${bucketOf(r)} AS bucket FROM (SELECT DISTINCT at FROM s) d`
 
     /** A statement over the decisions of the range (decisionSource), which needs the watermark first. */
-    const overDecisions = <A extends object>(r: AnalyticsRange, f: (src: Statement.Fragment) => Statement.Statement<A>) =>
-      dbCall(Effect.flatMap(decisionSource(sql, r), f))
+    const overDecisions = <A extends object>(r: AnalyticsRange, f: (src: Statement.Fragment) => Statement.Statement<A>, byTrigger = false) =>
+      dbCall(Effect.flatMap(decisionSource(sql, r, { byTrigger }), f))
 
     const overTime = (r: AnalyticsRange) =>
       overDecisions(r, (src) => sql<{ readonly bucket: string; readonly decision: string; readonly count: number }>`
-        SELECT ${bucketOf(r)} AS bucket, decision, sum(n)::int AS count FROM ${src} s GROUP BY 1, 2 ORDER BY 1`)
+        WITH s AS (SELECT at, decision, sum(n)::bigint AS n FROM ${src} s GROUP BY 1, 2), k AS (${labels(r)})
+        SELECT k.bucket, s.decision, sum(s.n)::int AS count FROM s JOIN k ON k.at = s.at GROUP BY 1, 2 ORDER BY 1`)
 
     const funnel = (r: AnalyticsRange) =>
       dbCall(Effect.map(sql<{ readonly restricted: number; readonly verified: number; readonly removed: number; readonly pending: number }>`
@@ -49,24 +53,59 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
 
     const cacheAndLatency = (r: AnalyticsRange) =>
       overDecisions(r, (src) => sql<{ readonly bucket: string; readonly cached: number; readonly checked: number; readonly p50: number | null; readonly p95: number | null }>`
-        SELECT ${bucketOf(r)} AS bucket, sum(cached)::int AS cached, sum(checked)::int AS checked,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY p50)::float8 AS p50, percentile_cont(0.5) WITHIN GROUP (ORDER BY p95)::float8 AS p95
-        FROM ${src} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1 ORDER BY 1`)
+        WITH s AS MATERIALIZED (SELECT at, cached, checked, p50, p95 FROM ${src} s WHERE decision IN ${sql.in(checkDecisions)}), k AS (${labels(r)})
+        SELECT k.bucket, sum(s.cached)::int AS cached, sum(s.checked)::int AS checked,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY s.p50)::float8 AS p50, percentile_cont(0.5) WITHIN GROUP (ORDER BY s.p95)::float8 AS p95
+        FROM s JOIN k ON k.at = s.at GROUP BY 1 ORDER BY 1`, true)
 
+    type TopRow = { readonly groupId: number; readonly title: string | null; readonly count: number }
+    const titled = (ranked: Statement.Fragment) =>
+      sql<TopRow>`
+        SELECT v.group_id, g.title, v.count FROM (${ranked}) v LEFT JOIN groups g ON g.chat_id = v.group_id
+        ORDER BY v.count DESC, v.group_id DESC`
+
+    /**
+     * Top 10 groups by restrictions created in the range (ties by id). For the standard periods ending now,
+     * from group_restriction_counts plus the restrictions at both ends of its window: the ten first of the
+     * groups without such rows, and every group with them, hold the ten first overall.
+     */
     const topGroups = (r: AnalyticsRange) =>
-      dbCall(sql<{ readonly groupId: number; readonly title: string | null; readonly count: number }>`
-        SELECT v.group_id, g.title, v.count FROM (
-          SELECT group_id, count(*)::int AS count FROM restrictions WHERE ${inRange(r, "created_at")} GROUP BY 1 ORDER BY 2 DESC LIMIT 10
-        ) v LEFT JOIN groups g ON g.chat_id = v.group_id ORDER BY v.count DESC`)
+      Effect.gen(function* () {
+        const hours = (r.to.getTime() - r.from.getTime()) / 3_600_000
+        const window = restrictionWindowHours.find((h) => h === hours)
+        const [stored] = r.groupId !== null || window === undefined ? [] : yield* sql<{ readonly windowUntil: Date }>`
+          SELECT (value ->> 'until')::timestamptz AS window_until FROM app_settings WHERE key = ${groupRestrictionsWindowKey}`
+        if (window === undefined || stored === undefined || stored.windowUntil > r.to || stored.windowUntil <= r.from) {
+          return yield* titled(sql`
+            SELECT group_id, count(*)::int AS count FROM restrictions WHERE ${inRange(r, "created_at")} GROUP BY 1 ORDER BY 2 DESC, 1 DESC LIMIT 10`)
+        }
+        const start = new Date(stored.windowUntil.getTime() - window * 3_600_000)
+        return yield* titled(sql`
+          WITH delta AS (
+            SELECT group_id, sum(d)::int AS d FROM (
+              SELECT group_id, -1 AS d FROM restrictions WHERE created_at >= ${start} AND created_at < ${r.from}
+              UNION ALL
+              SELECT group_id, 1 FROM restrictions WHERE created_at >= ${stored.windowUntil} AND created_at < ${r.to}
+            ) e GROUP BY group_id
+          ), cand AS (
+            SELECT d.group_id, coalesce((SELECT c.restrictions FROM group_restriction_counts c WHERE c.window_hours = ${window} AND c.group_id = d.group_id), 0) + d.d AS count
+            FROM delta d
+            UNION ALL
+            (SELECT c.group_id, c.restrictions FROM group_restriction_counts c
+             WHERE c.window_hours = ${window} AND c.group_id NOT IN (SELECT group_id FROM delta)
+             ORDER BY c.restrictions DESC, c.group_id DESC LIMIT 10)
+          )
+          SELECT group_id, count FROM cand WHERE count > 0 ORDER BY count DESC, group_id DESC LIMIT 10`)
+      }).pipe(dbCall)
 
     const heatmap = (r: AnalyticsRange) =>
       overDecisions(r, (src) => sql<{ readonly weekday: number; readonly hour: number; readonly count: number }>`
         SELECT extract(isodow FROM at AT TIME ZONE ${r.timezone})::int AS weekday, extract(hour FROM at AT TIME ZONE ${r.timezone})::int AS hour, sum(n)::int AS count
-        FROM ${src} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1, 2`)
+        FROM (SELECT at, sum(n)::bigint AS n FROM ${src} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1) s GROUP BY 1, 2`)
 
     const triggers = (r: AnalyticsRange) =>
       overDecisions(r, (src) => sql<{ readonly trigger: string; readonly count: number }>`
-        SELECT trigger, sum(n)::int AS count FROM ${src} s GROUP BY 1 ORDER BY 2 DESC`)
+        SELECT trigger, sum(n)::int AS count FROM ${src} s GROUP BY 1 ORDER BY 2 DESC`, true)
 
     return { overTime, funnel, timeToVerify, cacheAndLatency, topGroups, heatmap, triggers } as const
   })

@@ -8,8 +8,18 @@ export const rollupWatermarkKey = "rollup.verification_hourly_until"
 /** app_settings key holding `{ from, until }`: group_check_counts counts the checks of each group in [from, until). */
 export const groupChecksWindowKey = "rollup.group_check_counts"
 
+/** app_settings key holding `{ until }`: group_restriction_counts counts restrictions created in [until − window, until). */
+export const groupRestrictionsWindowKey = "rollup.group_restriction_counts"
+
+/** The analytics periods (PANEL-9) whose top-10 chart reads group_restriction_counts. */
+export const restrictionWindowHours = [24, 168, 720, 2160] as const
+
 // The decisions that count as a check (PANEL-4).
 export const checkDecisions = ["pass", "restrict", "still_missing", "verify", "approve", "decline", "deferred"] as const
+
+/** verification_hourly's all-groups rows: per trigger and decision, and per decision alone (trigger '*'). */
+export const totalsByTrigger = 0
+export const totalsByDecision = 1
 
 /** The rollup watermark, or null before the first run. */
 export const rollupWatermark = (sql: SqlClient.SqlClient) =>
@@ -30,12 +40,17 @@ export const rollupWatermark = (sql: SqlClient.SqlClient) =>
 export const decisionSource = (
   sql: SqlClient.SqlClient,
   range: { readonly from: Date; readonly to: Date; readonly groupId: number | null },
-  options: { readonly perGroup?: boolean } = {}
+  options: { readonly perGroup?: boolean; readonly byTrigger?: boolean } = {}
 ) =>
   Effect.map(rollupWatermark(sql), (watermark) => {
     const group = (column: string) => (range.groupId === null ? sql`true` : sql`${sql(column)} = ${range.groupId}`)
-    // Group 0 holds the all-groups totals: at 100 000 groups most per-group hours hold a single decision.
-    const hourly = range.groupId !== null ? sql`h.group_id = ${range.groupId}` : options.perGroup === true ? sql`h.group_id <> 0` : sql`h.group_id = 0`
+    // All groups read the totals rows: at 100 000 groups most per-group hours hold a single decision. Those
+    // without the trigger (`byTrigger` false) have no latency percentiles and '*' as the trigger.
+    const hourly = range.groupId !== null
+      ? sql`h.group_id = ${range.groupId}`
+      : options.perGroup === true
+      ? sql`h.group_id NOT IN (${totalsByTrigger}, ${totalsByDecision})`
+      : sql`h.group_id = ${options.byTrigger === true ? totalsByTrigger : totalsByDecision}`
     const raw = sql`v.at, v.group_id, v.trigger, v.decision, 1, (v.cached IS TRUE)::int, (v.cached IS NOT NULL)::int, v.latency_ms::float8, v.latency_ms::float8`
     // Hours [a, z) come from the rollup: a is `from` rounded up to the hour, z the earlier of `to` rounded down
     // and the watermark, never before a, so the raw ranges [from, a) and [z, to) cannot overlap.
@@ -55,9 +70,9 @@ export const decisionSource = (
 
 /**
  * Recomputes verification_hourly for the complete hours since the watermark (minus one hour, for rows written
- * late by the buffered writer) and moves the watermark to the current hour; rebuilds group_check_counts (each
- * group's checks in the 168 hours up to a minute ago) and folds the dashboard's count deltas. Idempotent; safe
- * on any replica.
+ * late by the buffered writer) and moves the watermark to the current hour; rebuilds group_check_counts and
+ * group_restriction_counts (per group, over windows ending a minute ago) and folds the dashboard's count
+ * deltas. Idempotent; safe on any replica.
  */
 export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/HourlyRollup", {
   effect: Effect.gen(function* () {
@@ -85,6 +100,29 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`
     })
 
+    const rebuildGroupRestrictions = Effect.gen(function* () {
+      const [w] = yield* sql<{ readonly windowUntil: Date }>`SELECT now() - interval '1 minute' AS window_until`
+      if (w === undefined) return
+      const longest = Math.max(...restrictionWindowHours)
+      yield* sql`
+        WITH fresh AS (
+          SELECT w.hours AS window_hours, r.group_id, count(*)::int AS restrictions
+          FROM restrictions r JOIN unnest(${[...restrictionWindowHours]}::int[]) AS w(hours)
+            ON r.created_at >= ${w.windowUntil}::timestamptz - w.hours * interval '1 hour'
+          WHERE r.created_at >= ${w.windowUntil}::timestamptz - ${longest} * interval '1 hour' AND r.created_at < ${w.windowUntil}
+          GROUP BY 1, 2
+        ), gone AS (
+          DELETE FROM group_restriction_counts c
+          WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.window_hours = c.window_hours AND f.group_id = c.group_id)
+        )
+        INSERT INTO group_restriction_counts (window_hours, group_id, restrictions) SELECT window_hours, group_id, restrictions FROM fresh
+        ON CONFLICT (window_hours, group_id) DO UPDATE SET restrictions = EXCLUDED.restrictions
+        WHERE group_restriction_counts.restrictions <> EXCLUDED.restrictions`
+      yield* sql`
+        INSERT INTO app_settings (key, value) VALUES (${groupRestrictionsWindowKey}, jsonb_build_object('until', ${w.windowUntil}::timestamptz))
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`
+    })
+
     const run = dbCall(sql.withTransaction(Effect.gen(function* () {
       yield* sql`SELECT pg_advisory_xact_lock(7243)`
       const [row] = yield* sql<{ readonly since: Date; readonly until: Date }>`
@@ -95,10 +133,12 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
       yield* sql`DELETE FROM verification_hourly WHERE bucket >= ${row.since} AND bucket < ${row.until}`
       const inserted = yield* sql`
         INSERT INTO verification_hourly (bucket, group_id, trigger, decision, count, cached_count, checked_count, latency_sum_ms, latency_p50_ms, latency_p95_ms)
-        SELECT date_trunc('hour', at), coalesce(group_id, 0), trigger, decision, count(*), count(*) FILTER (WHERE cached), count(cached),
+        SELECT date_trunc('hour', at), CASE WHEN GROUPING(trigger) = 1 THEN ${totalsByDecision} ELSE coalesce(group_id, ${totalsByTrigger}) END,
+               coalesce(trigger, '*'), decision, count(*), count(*) FILTER (WHERE cached), count(cached),
                coalesce(sum(latency_ms), 0), percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
         FROM verification_log WHERE at >= ${row.since} AND at < ${row.until}
-        GROUP BY GROUPING SETS ((date_trunc('hour', at), group_id, trigger, decision), (date_trunc('hour', at), trigger, decision)) RETURNING 1`
+        GROUP BY GROUPING SETS ((date_trunc('hour', at), group_id, trigger, decision), (date_trunc('hour', at), trigger, decision), (date_trunc('hour', at), decision))
+        RETURNING 1`
       yield* sql`
         INSERT INTO app_settings (key, value) VALUES (${rollupWatermarkKey}, to_jsonb(${row.until}::timestamptz))
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`
@@ -110,6 +150,7 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
         WITH gone AS (DELETE FROM channel_link_deltas RETURNING channel_id, d)
         INSERT INTO channel_link_deltas (channel_id, d) SELECT channel_id, sum(d) FROM gone GROUP BY channel_id HAVING sum(d) <> 0`
       yield* rebuildGroupChecks
+      yield* rebuildGroupRestrictions
       return inserted.length
     })))
     return { run } as const

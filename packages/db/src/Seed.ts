@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { dbCall } from "./dbCall.js"
-import { groupChecksWindowKey, rollupWatermarkKey } from "./HourlyRollup.js"
+import { groupChecksWindowKey, groupRestrictionsWindowKey, rollupWatermarkKey } from "./HourlyRollup.js"
 
 /** Seeded chats live in their own id range, so a re-seed replaces exactly what an earlier one wrote. */
 export const seedGroupBase = -1_009_000_000_000_000
@@ -77,9 +77,10 @@ export const seedDataset = (options: SeedOptions) =>
                                   'restrict','restrict','verify','exempt','exempt','exempt','still_missing','kick'])[1 + i % 20] AS decision) d`
     // The rollups start over, so HourlyRollup.run aggregates the seeded history in one pass and rebuilds the
     // per-group check counts from it.
-    yield* sql`DELETE FROM app_settings WHERE key IN (${rollupWatermarkKey}, ${groupChecksWindowKey})`
+    yield* sql`DELETE FROM app_settings WHERE key IN (${rollupWatermarkKey}, ${groupChecksWindowKey}, ${groupRestrictionsWindowKey})`
     yield* sql`DELETE FROM verification_hourly`
     yield* sql`DELETE FROM group_check_counts`
+    yield* sql`DELETE FROM group_restriction_counts`
     // VACUUM as autovacuum would after such inserts: the panel's counts are index-only scans, which need the
     // visibility map (not inside a transaction, so the seed is not one).
     for (const table of ["groups", "channels", "group_channels", "restrictions", "verification_log"]) yield* sql`VACUUM (ANALYZE) ${sql(table)}`

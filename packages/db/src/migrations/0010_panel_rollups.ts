@@ -30,11 +30,28 @@ export default Effect.gen(function* () {
     )`
   yield* sql`CREATE INDEX group_check_counts_checks_idx ON group_check_counts (checks, group_id)`
 
-  // All-groups totals (group 0) are read for every chart and card; covering them keeps those reads off the
-  // heap, where they are interleaved with a million per-group rows.
+  // Each group's restrictions over the analytics periods (24 h, 7 d, 30 d, 90 d) ending a minute before
+  // HourlyRollup's last run, for the top-10 chart; AnalyticsRepo adds the rows at both ends.
   yield* sql`
-    CREATE INDEX verification_hourly_totals_idx ON verification_hourly (bucket)
-    INCLUDE (group_id, trigger, decision, count, cached_count, checked_count, latency_p50_ms, latency_p95_ms) WHERE group_id = 0`
+    CREATE TABLE group_restriction_counts (
+      window_hours INTEGER NOT NULL,
+      group_id BIGINT NOT NULL REFERENCES groups (chat_id) ON DELETE CASCADE ON UPDATE CASCADE,
+      restrictions INTEGER NOT NULL,
+      PRIMARY KEY (window_hours, group_id)
+    )`
+  yield* sql`CREATE INDEX group_restriction_counts_top_idx ON group_restriction_counts (window_hours, restrictions, group_id)`
+
+  // All-groups totals are read for every chart and card: group 0 per trigger and decision (as before), and now
+  // group 1 per decision alone (trigger '*'), a third of the rows for the charts that ignore the trigger.
+  // Telegram group ids are negative, so neither collides. Covering them keeps those reads off the heap, where
+  // they are interleaved with a million per-group rows.
+  yield* sql`
+    INSERT INTO verification_hourly (bucket, group_id, trigger, decision, count, cached_count, checked_count, latency_sum_ms)
+    SELECT bucket, 1, '*', decision, sum(count), sum(cached_count), sum(checked_count), sum(latency_sum_ms)
+    FROM verification_hourly WHERE group_id = 0 GROUP BY bucket, decision`
+  yield* sql`
+    CREATE INDEX verification_hourly_totals_idx ON verification_hourly (group_id, bucket)
+    INCLUDE (trigger, decision, count, cached_count, checked_count, latency_p50_ms, latency_p95_ms) WHERE group_id IN (0, 1)`
 
   // PANEL-4's group cards as running sums. Writers only ever insert deltas (no hot row to wait on);
   // HourlyRollup folds them. Statement triggers keep bulk inserts to one delta; a group's delete is counted

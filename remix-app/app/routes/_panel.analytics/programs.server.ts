@@ -26,10 +26,16 @@ const rangeOf = (p: Params, now: number, timezone: string): AnalyticsRange => {
 export const charts = ["decisions", "funnel", "time_to_verify", "cache_hit_rate", "latency", "top_groups", "heatmap", "triggers"] as const
 export type Chart = (typeof charts)[number]
 
-/** One chart's rows (plain objects, the same for the page, the JSON API and CSV). */
-const chartData = (chart: Chart, r: AnalyticsRange) =>
+type CacheAndLatency = ReturnType<AnalyticsRepo["cacheAndLatency"]>
+
+/**
+ * One chart's rows (plain objects, the same for the page, the JSON API and CSV). The hit-rate and latency
+ * charts come from one query; the page passes it in once for both.
+ */
+const chartData = (chart: Chart, r: AnalyticsRange, shared?: CacheAndLatency) =>
   Effect.gen(function* () {
     const repo = yield* AnalyticsRepo
+    const cacheAndLatency = shared ?? repo.cacheAndLatency(r)
     switch (chart) {
       case "decisions": {
         const rows = yield* repo.overTime(r)
@@ -46,9 +52,9 @@ const chartData = (chart: Chart, r: AnalyticsRange) =>
         return [{ bucket: "< 1 min", count: t.under1m }, { bucket: "1–5 min", count: t.m1to5 }, { bucket: "5–30 min", count: t.m5to30 }, { bucket: "30 min–24 h", count: t.m30to24h }, { bucket: "> 24 h", count: t.over24h }]
       }
       case "cache_hit_rate":
-        return (yield* repo.cacheAndLatency(r)).map((x) => ({ bucket: x.bucket, hit_rate: x.checked === 0 ? null : Math.round((x.cached / x.checked) * 1000) / 10 }))
+        return (yield* cacheAndLatency).map((x) => ({ bucket: x.bucket, hit_rate: x.checked === 0 ? null : Math.round((x.cached / x.checked) * 1000) / 10 }))
       case "latency":
-        return (yield* repo.cacheAndLatency(r)).map((x) => ({ bucket: x.bucket, p50_ms: x.p50, p95_ms: x.p95 }))
+        return (yield* cacheAndLatency).map((x) => ({ bucket: x.bucket, p50_ms: x.p50, p95_ms: x.p95 }))
       case "top_groups":
         return (yield* repo.topGroups(r)).map((x) => ({ group_id: x.groupId, title: x.title ?? String(x.groupId), restrictions: x.count }))
       case "heatmap":
@@ -69,7 +75,12 @@ export const analyticsPage = Effect.gen(function* () {
   const { errors, value } = yield* decodeQueryOrDefaults(AnalyticsParams)
   const { now, timezone } = yield* context
   const range = rangeOf(value, now, timezone)
-  const data = yield* Effect.all(Object.fromEntries(charts.map((c) => [c, chartData(c, range)])) as Record<Chart, ReturnType<typeof chartData>>, { concurrency: 4 })
+  const repo = yield* AnalyticsRepo
+  const shared = yield* Effect.cached(repo.cacheAndLatency(range))
+  const data = yield* Effect.all(
+    Object.fromEntries(charts.map((c) => [c, chartData(c, range, shared)])) as Record<Chart, ReturnType<typeof chartData>>,
+    { concurrency: 4 }
+  )
   return {
     errors, timezone,
     params: { period: value.period, from: Option.getOrElse(value.from, () => ""), to: Option.getOrElse(value.to, () => ""), group: Option.match(value.group, { onNone: () => "", onSome: String }) },
