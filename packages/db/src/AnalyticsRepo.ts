@@ -12,6 +12,17 @@ export interface AnalyticsRange {
   readonly groupId: number | null
 }
 
+export interface GroupComparison {
+  readonly groupId: number
+  readonly title: string | null
+  readonly checks: number
+  readonly passed: number
+  readonly restricted: number
+  readonly verified: number
+  readonly cached: number
+  readonly checked: number
+}
+
 /** PANEL-9's eight charts, each one statement over the verification log or restrictions. */
 export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/AnalyticsRepo", {
   effect: Effect.gen(function* () {
@@ -107,6 +118,23 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
       overDecisions(r, (src) => sql<{ readonly trigger: string; readonly count: number }>`
         SELECT trigger, sum(n)::int AS count FROM ${src} s GROUP BY 1 ORDER BY 2 DESC`, true)
 
-    return { overTime, funnel, timeToVerify, cacheAndLatency, topGroups, heatmap, triggers } as const
+    /** PANEL-9's per-group comparison: each group's totals over the range, from its own hourly rows and the log. */
+    const compareGroups = (r: AnalyticsRange, groupIds: ReadonlyArray<number>) =>
+      Effect.map(
+        Effect.forEach(groupIds, (groupId) =>
+          overDecisions({ ...r, groupId }, (src) =>
+            sql<GroupComparison>`
+              SELECT ${groupId}::bigint AS group_id, (SELECT title FROM groups WHERE chat_id = ${groupId}) AS title,
+                     coalesce(sum(n) FILTER (WHERE decision IN ${sql.in(checkDecisions)}), 0)::int AS checks,
+                     coalesce(sum(n) FILTER (WHERE decision = 'pass'), 0)::int AS passed,
+                     coalesce(sum(n) FILTER (WHERE decision = 'restrict'), 0)::int AS restricted,
+                     coalesce(sum(n) FILTER (WHERE decision IN ('verify', 'approve')), 0)::int AS verified,
+                     coalesce(sum(cached) FILTER (WHERE decision IN ${sql.in(checkDecisions)}), 0)::int AS cached,
+                     coalesce(sum(checked) FILTER (WHERE decision IN ${sql.in(checkDecisions)}), 0)::int AS checked
+              FROM ${src} s`), { concurrency: 5 }),
+        (rows) => rows.flat()
+      )
+
+    return { overTime, funnel, timeToVerify, cacheAndLatency, topGroups, heatmap, triggers, compareGroups } as const
   })
 }) {}

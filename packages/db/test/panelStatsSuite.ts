@@ -87,7 +87,6 @@ export const panelStatsSuite = (name: string, database: Layer.Layer<SqlClient.Sq
         const naivePage = (q: GroupListQuery) =>
           Effect.gen(function* () {
             const from7d = new Date(Date.now() - 7 * day)
-            const dir = q.order === "asc" ? sql`ASC` : sql`DESC`
             const rows = yield* sql<{ readonly chatId: number; readonly pending: number; readonly checks7d: number }>`
               SELECT g.chat_id,
                 (SELECT count(*)::int FROM restrictions r WHERE r.group_id = g.chat_id AND r.state = 'pending') AS pending,
@@ -95,7 +94,6 @@ export const panelStatsSuite = (name: string, database: Layer.Layer<SqlClient.Sq
               FROM groups g WHERE ${q.status === "protected" ? sql`g.enabled AND g.health <> 'removed'` : sql`true`}`
             const key = (r: (typeof rows)[number]) => (q.sort === "pending" ? r.pending : r.checks7d)
             const sign = q.order === "asc" ? 1 : -1
-            void dir
             return [...rows].sort((a, b) => sign * (key(a) - key(b)) || sign * (a.chatId - b.chatId))
               .slice((q.page - 1) * q.perPage, q.page * q.perPage)
           })
@@ -159,7 +157,19 @@ export const panelStatsSuite = (name: string, database: Layer.Layer<SqlClient.Sq
             SELECT v.group_id, g.title, v.count FROM (SELECT group_id, count(*)::int AS count FROM ${created} GROUP BY 1 ORDER BY 2 DESC, 1 DESC LIMIT 10) v
             LEFT JOIN groups g ON g.chat_id = v.group_id ORDER BY v.count DESC, v.group_id DESC`)
         }
-        const month = yield* analytics.topGroups(ranges[0] as AnalyticsRange)
+        const month30 = ranges[0] as AnalyticsRange
+        const compared = yield* analytics.compareGroups(month30, [seeded(9), seeded(3)])
+        const naiveCompared = yield* sql`
+          SELECT g.chat_id AS group_id, g.title,
+                 count(v.*) FILTER (WHERE v.decision IN ${checks(sql)})::int AS checks, count(v.*) FILTER (WHERE v.decision = 'pass')::int AS passed,
+                 count(v.*) FILTER (WHERE v.decision = 'restrict')::int AS restricted, count(v.*) FILTER (WHERE v.decision IN ('verify', 'approve'))::int AS verified,
+                 count(v.*) FILTER (WHERE v.decision IN ${checks(sql)} AND v.cached)::int AS cached,
+                 count(v.cached) FILTER (WHERE v.decision IN ${checks(sql)})::int AS checked
+          FROM groups g LEFT JOIN verification_log v ON v.group_id = g.chat_id AND v.at >= ${month30.from} AND v.at < ${month30.to}
+          WHERE g.chat_id IN (${seeded(9)}, ${seeded(3)}) GROUP BY g.chat_id, g.title`
+        expect(byKey(compared)).toEqual(byKey(naiveCompared))
+        expect(compared.find((c) => c.groupId === seeded(9))?.restricted).toBeGreaterThanOrEqual(25)
+        const month = yield* analytics.topGroups(month30)
         expect(month[0]?.groupId).toBe(seeded(10))
         expect(month.some((g) => g.groupId === seeded(8) && g.count >= 30)).toBe(false)
       }))

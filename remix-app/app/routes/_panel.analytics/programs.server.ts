@@ -11,6 +11,10 @@ export const AnalyticsParams = Schema.Struct({
   from: Schema.optionalWith(Day, { as: "Option" }),
   to: Schema.optionalWith(Day, { as: "Option" }),
   group: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int()), { as: "Option" }),
+  compare: Schema.optionalWith(
+    Schema.String.pipe(Schema.pattern(/^\s*-?\d{1,16}(\s*,\s*-?\d{1,16}){0,4}\s*$/, { message: () => "must be up to 5 group ids, separated by commas" })),
+    { as: "Option" }
+  ),
   format: Schema.optionalWith(Schema.Literal("json", "csv"), { default: () => "json" as const })
 })
 type Params = typeof AnalyticsParams.Type
@@ -23,7 +27,7 @@ const rangeOf = (p: Params, now: number, timezone: string): AnalyticsRange => {
   return { from, to, bucket: p.period === "24h" ? "hour" : "day", timezone, groupId: Option.getOrNull(p.group) }
 }
 
-export const charts = ["decisions", "funnel", "time_to_verify", "cache_hit_rate", "latency", "top_groups", "heatmap", "triggers"] as const
+export const charts = ["decisions", "funnel", "time_to_verify", "cache_hit_rate", "latency", "top_groups", "heatmap", "triggers", "comparison"] as const
 export type Chart = (typeof charts)[number]
 
 type CacheAndLatency = ReturnType<AnalyticsRepo["cacheAndLatency"]>
@@ -32,7 +36,12 @@ type CacheAndLatency = ReturnType<AnalyticsRepo["cacheAndLatency"]>
  * One chart's rows (plain objects, the same for the page, the JSON API and CSV). The hit-rate and latency
  * charts come from one query; the page passes it in once for both.
  */
-const chartData = (chart: Chart, r: AnalyticsRange, shared?: CacheAndLatency) =>
+const compared = (p: Params) =>
+  Option.match(p.compare, { onNone: () => [], onSome: (ids) => [...new Set(ids.split(",").map((id) => Number(id.trim())))] })
+
+const rate = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 10)
+
+const chartData = (chart: Chart, r: AnalyticsRange, compare: ReadonlyArray<number>, shared?: CacheAndLatency) =>
   Effect.gen(function* () {
     const repo = yield* AnalyticsRepo
     const cacheAndLatency = shared ?? repo.cacheAndLatency(r)
@@ -61,6 +70,11 @@ const chartData = (chart: Chart, r: AnalyticsRange, shared?: CacheAndLatency) =>
         return (yield* repo.heatmap(r)).map((x) => ({ weekday: x.weekday, hour: x.hour, count: x.count }))
       case "triggers":
         return (yield* repo.triggers(r)).map((x) => ({ trigger: x.trigger, count: x.count }))
+      case "comparison":
+        return (yield* repo.compareGroups(r, compare)).map((x) => ({
+          group_id: x.groupId, title: x.title ?? String(x.groupId), checks: x.checks, restricted: x.restricted, verified: x.verified,
+          pass_rate: rate(x.passed, x.passed + x.restricted), cache_hit_rate: rate(x.cached, x.checked)
+        }))
     }
   })
 
@@ -78,12 +92,12 @@ export const analyticsPage = Effect.gen(function* () {
   const repo = yield* AnalyticsRepo
   const shared = yield* Effect.cached(repo.cacheAndLatency(range))
   const data = yield* Effect.all(
-    Object.fromEntries(charts.map((c) => [c, chartData(c, range, shared)])) as Record<Chart, ReturnType<typeof chartData>>,
+    Object.fromEntries(charts.map((c) => [c, chartData(c, range, compared(value), shared)])) as Record<Chart, ReturnType<typeof chartData>>,
     { concurrency: 4 }
   )
   return {
     errors, timezone,
-    params: { period: value.period, from: Option.getOrElse(value.from, () => ""), to: Option.getOrElse(value.to, () => ""), group: Option.match(value.group, { onNone: () => "", onSome: String }) },
+    params: { period: value.period, from: Option.getOrElse(value.from, () => ""), to: Option.getOrElse(value.to, () => ""), group: Option.match(value.group, { onNone: () => "", onSome: String }), compare: Option.getOrElse(value.compare, () => "") },
     range: { from: range.from.toISOString(), to: range.to.toISOString(), bucket: range.bucket },
     charts: data as Record<Chart, ReadonlyArray<Record<string, unknown>>>
   }
@@ -101,7 +115,7 @@ export const analyticsApi = Effect.gen(function* () {
   if (chart === undefined) return yield* new NotFound({ resource: "chart", id: String(params.chart) })
   const value = yield* decodeQuery(AnalyticsParams)
   const { now, timezone } = yield* context
-  const rows = yield* chartData(chart, rangeOf(value, now, timezone))
+  const rows = yield* chartData(chart, rangeOf(value, now, timezone), compared(value))
   if (value.format === "json") return Response.json({ data: rows })
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))]
   const body = [columns.join(","), ...rows.map((r) => columns.map((c) => csvCell((r as Record<string, unknown>)[c])).join(","))].join("\n") + "\n"

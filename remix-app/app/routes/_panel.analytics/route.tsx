@@ -32,6 +32,7 @@ export default function AnalyticsPage() {
         <label>From <input type="date" name="from" defaultValue={params.from} /></label>
         <label>To <input type="date" name="to" defaultValue={params.to} /></label>
         <label>Group id <input name="group" inputMode="numeric" defaultValue={params.group} placeholder="all groups" /></label>
+        <label>Compare groups <input name="compare" defaultValue={params.compare} placeholder="up to 5 ids, comma-separated" /></label>
         <button type="submit">Show</button>
       </Form>
       <QueryErrors errors={errors} />
@@ -49,6 +50,26 @@ export default function AnalyticsPage() {
         <figcaption className="row-between"><span>Checks by weekday and hour</span><a href={csv("heatmap")} download className="muted">CSV</a></figcaption>
         {charts.heatmap.length === 0 ? <p className="muted">No data in this period.</p> : <Heatmap rows={charts.heatmap} />}
       </figure>
+      {params.compare === "" ? null : (
+        <figure className="card">
+          <figcaption className="row-between"><span>Per-group comparison</span><a href={csv("comparison")} download className="muted">CSV</a></figcaption>
+          <table>
+            <thead>
+              <tr><th scope="col">Group</th><th scope="col">Checks</th><th scope="col">Restricted</th><th scope="col">Verified</th><th scope="col">Pass rate</th><th scope="col">Cache hit rate</th></tr>
+            </thead>
+            <tbody>
+              {charts.comparison.map((r) => (
+                <tr key={String(r.group_id)}>
+                  <td>{String(r.title)} <span className="muted">{String(r.group_id)}</span></td>
+                  <td>{String(r.checks)}</td><td>{String(r.restricted)}</td><td>{String(r.verified)}</td>
+                  <td>{r.pass_rate === null ? "–" : `${String(r.pass_rate)} %`}</td>
+                  <td>{r.cache_hit_rate === null ? "–" : `${String(r.cache_hit_rate)} %`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </figure>
+      )}
     </section>
   )
 }
