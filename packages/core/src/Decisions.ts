@@ -1,6 +1,7 @@
 import { type ChannelId, type ChatId, type DecisionKind, type Trigger, type UserId, VerificationDecision } from "@nezuko/domain"
 import { Clock, Effect, HashMap, Metric, MetricBoundaries, Option } from "effect"
 import { AppConfig } from "./AppConfig.js"
+import { taggedBy } from "./Metrics.js"
 import { VerificationLog } from "./VerificationLog.js"
 
 export interface DecisionFields {
@@ -22,6 +23,7 @@ export const decisionLatency = Metric.histogram(
   MetricBoundaries.fromIterable([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
   "From an update reaching the engine to its decision"
 )
+const latencyBy = taggedBy(decisionLatency, "cached")
 
 /** Writes one decision with the update's correlation id and this replica's id (BOT-51). */
 export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisions", {
@@ -33,7 +35,7 @@ export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisio
         const now = yield* Clock.currentTimeMillis
         const annotations = yield* Effect.logAnnotations
         if (fields.startedAt !== undefined) {
-          yield* Metric.update(Metric.tagged(decisionLatency, "cached", String(fields.cached === true)), Math.max(0, now - fields.startedAt) / 1000)
+          yield* Metric.update(latencyBy(String(fields.cached === true)), Math.max(0, now - fields.startedAt) / 1000)
         }
         const correlation = Option.getOrNull(Option.map(HashMap.get(annotations, "correlation_id"), String))
         yield* log.record(new VerificationDecision({
@@ -51,7 +53,8 @@ export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisio
           errorCode: fields.errorCode ?? null,
           correlationId: correlation,
           instanceId: config.instanceId
-        }))
+          // Built from typed fields: the constructor's validation would only repeat what the compiler checked.
+        }, true))
       })
     return { record } as const
   })

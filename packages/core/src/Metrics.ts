@@ -15,6 +15,23 @@ export const httpDuration = Metric.histogram("nezuko_http_request_duration_secon
 export const observeSeconds = (histogram: Metric.Metric.Histogram<number>, duration: Duration.Duration) =>
   Metric.update(histogram, Duration.toMillis(duration) / 1000)
 
+/**
+ * `Metric.tagged` builds (and hashes) a new metric key on every call; on the hot path one key per label
+ * combination is built once and reused.
+ */
+export const taggedBy = <M extends Metric.Metric<any, any, any>>(metric: M, ...labels: ReadonlyArray<string>) => {
+  const made = new Map<string, M>()
+  return (...values: ReadonlyArray<string>): M => {
+    const id = values.join("\u0000")
+    let m = made.get(id)
+    if (m === undefined) {
+      m = labels.reduce((acc, label, i) => Metric.tagged(acc, label, values[i] ?? "") as M, metric)
+      made.set(id, m)
+    }
+    return m
+  }
+}
+
 export const recordBuildInfo = Metric.set(Metric.tagged(Metric.tagged(buildInfo, "version", version), "commit", commit), 1)
 
 const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, "\\\"")

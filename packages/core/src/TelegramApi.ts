@@ -3,6 +3,7 @@ import { GrammyError, type RawApi } from "grammy"
 import { AppConfig } from "./AppConfig.js"
 import { CircuitBreakers, type CircuitOpen } from "./CircuitBreakers.js"
 import { redactSecrets } from "./Logging.js"
+import { taggedBy } from "./Metrics.js"
 import { type Priority, type RateLimitDropped, RateLimiter } from "./RateLimiter.js"
 import type { Budget } from "./RateLimiterStore.js"
 import { classifyApiError, type TelegramApiFailure, TelegramTransient, outcomeOf } from "./TelegramErrors.js"
@@ -26,6 +27,8 @@ export interface CallOptions {
 const secondsBuckets = MetricBoundaries.fromIterable([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
 export const telegramCalls = Metric.counter("nezuko_telegram_calls_total", { description: "Bot API requests by outcome", incremental: true })
 export const telegramCallDuration = Metric.histogram("nezuko_telegram_call_duration_seconds", secondsBuckets, "Bot API request duration")
+const callsBy = taggedBy(telegramCalls, "method", "outcome")
+const durationBy = taggedBy(telegramCallDuration, "method")
 export const telegramRetryAfter = Metric.histogram(
   "nezuko_telegram_retry_after_seconds",
   MetricBoundaries.fromIterable([1, 2, 5, 10, 30, 60, 300]),
@@ -98,9 +101,9 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
           Effect.exit
         )
         const elapsed = (yield* Clock.currentTimeMillis) - started
-        yield* Metric.update(Metric.tagged(telegramCallDuration, "method", method), elapsed / 1000)
+        yield* Metric.update(durationBy(method), elapsed / 1000)
         const outcome = exit._tag === "Success" ? "ok" : Predicate.isTagged(exit.cause, "Fail") ? outcomeOf(exit.cause.error) : "network_error"
-        yield* Metric.increment(Metric.tagged(Metric.tagged(telegramCalls, "method", method), "outcome", outcome))
+        yield* Metric.increment(callsBy(method, outcome))
         return yield* exit
       })
 

@@ -1,10 +1,12 @@
 import { VerificationLogRepo } from "@nezuko/db"
 import type { VerificationDecision } from "@nezuko/domain"
 import { Effect, Metric, Queue, Ref } from "effect"
+import { taggedBy } from "./Metrics.js"
 
 export const vlogBuffered = Metric.gauge("nezuko_vlog_buffered", { description: "Decisions waiting to be written" })
 export const vlogDropped = Metric.counter("nezuko_vlog_dropped_total", { description: "Decisions lost because the buffer was full", incremental: true })
 export const decisionsTotal = Metric.counter("nezuko_decisions_total", { description: "Decisions by trigger and outcome", incremental: true })
+const decisionsBy = taggedBy(decisionsTotal, "trigger", "decision")
 
 const flushAt = 50
 const capacity = 10_000
@@ -33,7 +35,7 @@ export class VerificationLog extends Effect.Service<VerificationLog>()("@nezuko/
 
     const record = (decision: VerificationDecision) =>
       Effect.gen(function* () {
-        yield* Metric.increment(Metric.tagged(Metric.tagged(decisionsTotal, "trigger", decision.trigger), "decision", decision.decision))
+        yield* Metric.increment(decisionsBy(decision.trigger, decision.decision))
         const size = yield* Ref.modify(buffer, (rows) => {
           const next = rows.length >= capacity ? [...rows.slice(1), decision] : [...rows, decision]
           return [{ size: next.length, dropped: rows.length >= capacity }, next] as const

@@ -1,6 +1,6 @@
 import { it } from "@effect/vitest"
 import { redisServerUrl, ResilienceTest } from "@nezuko/testing"
-import { Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
 import { expect } from "vitest"
 import { type CacheEvent, CacheEvents } from "../src/CacheEvents.js"
 import { RedisClient } from "../src/Redis.js"
@@ -20,12 +20,12 @@ it.live("nz:inv on the real Redis: the other replica hears an event, the sender 
     const prefix = `nztest:${Date.now().toString(36)}:`
     const [a, b, other] = yield* Effect.all([replica(prefix), replica(prefix), replica(`${prefix}x:`)])
     const heard = { a: [] as Array<CacheEvent>, b: [] as Array<CacheEvent>, other: [] as Array<CacheEvent> }
-    yield* a.unsafeMap.get(CacheEvents.key).subscribe((e: CacheEvent) => heard.a.push(e))
-    yield* b.unsafeMap.get(CacheEvents.key).subscribe((e: CacheEvent) => heard.b.push(e))
-    yield* other.unsafeMap.get(CacheEvents.key).subscribe((e: CacheEvent) => heard.other.push(e))
+    yield* Context.get(a, CacheEvents).subscribe((e) => heard.a.push(e))
+    yield* Context.get(b, CacheEvents).subscribe((e) => heard.b.push(e))
+    yield* Context.get(other, CacheEvents).subscribe((e) => heard.other.push(e))
     // The listeners subscribe once connected; publish until B hears the first event.
     const event = { kind: "verify", channelId: -1001, userId: 7 } as const
-    const publisher = a.unsafeMap.get(CacheEvents.key)
+    const publisher = Context.get(a, CacheEvents)
     for (let i = 0; i < 50 && heard.b.length === 0; i++) {
       yield* publisher.publish(event)
       yield* until(() => heard.b.length > 0)

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks"
 import { SqlClient } from "@effect/sql"
-import { AppConfig, KeyValueStore } from "@nezuko/core"
+import { AppConfig, KeyValueStore, taggedBy } from "@nezuko/core"
 import {
   Cause,
   Clock,
@@ -31,6 +31,8 @@ export const updateDuration = Metric.histogram(
   MetricBoundaries.fromIterable([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
   "Time from receiving an update to the end of its handling"
 )
+const updatesBy = taggedBy(updatesTotal, "type")
+const durationBy = taggedBy(updateDuration, "type")
 
 /**
  * `handled`: the features ran to completion; `failed`: a handler failed or died — logged, and still
@@ -137,7 +139,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
           Effect.annotateLogs({ event: "update.failed", update_id: String(error.ctx.update.update_id) })
         )))
 
-      const count = (type: string) => Metric.increment(Metric.tagged(updatesTotal, "type", type))
+      const count = (type: string) => Metric.increment(updatesBy(type))
 
       const handle = (info: Extract<UpdateInfo, { _tag: "Valid" }>, annotations: Record<string, string>) =>
         Effect.gen(function* () {
@@ -172,7 +174,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
             )
           }
           const elapsed = (yield* Clock.currentTimeMillis) - started
-          yield* Metric.update(Metric.tagged(updateDuration, "type", info.type), elapsed / 1000)
+          yield* Metric.update(durationBy(info.type), elapsed / 1000)
           yield* store.set(dedupeKey(info.updateId), "1", dedupeTtl).pipe(
             Effect.catchAll((e) => Effect.logWarning("could not record the update as handled", e))
           )
