@@ -50,7 +50,8 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
   try {
     await runtime.runtime()
     for (const world of worlds) await runtime.runPromise(seedDemoProtection(world))
-    await sandbox.driver.waitForPolling({ timeoutMs: 10_000 })
+    // Generous: on two shared cores a cold start (tsx transforms, migrations) can take more than 10 s.
+    await sandbox.driver.waitForPolling({ timeoutMs: 30_000 })
   } catch (error) {
     await runtime.dispose().catch(() => undefined)
     await sandbox.close()

@@ -3,7 +3,7 @@ import type { Composer, Context } from "grammy"
 
 /**
  * Runs an Effect in the bot layer's runtime and resolves with its value; it rejects on a failure or defect,
- * so a handler ends its effect with `Effect.catchAllCause(Effect.logError)` (CONVENTIONS §7). The fiber
+ * so a handler ends its effect with `Effect.catchAllCause(logHandlerFailure(…))` (CONVENTIONS §7). The fiber
  * belongs to the bot layer's scope, carries the update's log annotations (`correlation_id = upd-<id>`,
  * `update_id`, `chat_id`, `user_id`) and its span, and is interrupted at shutdown.
  */
