@@ -87,9 +87,8 @@ export class DashboardStatsRepo extends Effect.Service<DashboardStatsRepo>()("@n
     const perDay = (from: Date, timezone: string, groupId?: number) =>
       dbCall(Effect.flatMap(decisionSource(sql, { from, to: new Date(Date.now() + 60_000), groupId: groupId ?? null }), (src) =>
         sql<DayCount>`
-          WITH s AS (SELECT at, decision, sum(n)::bigint AS n FROM ${src} s GROUP BY 1, 2),
-               k AS (SELECT at, to_char((at AT TIME ZONE ${timezone})::date, 'YYYY-MM-DD') AS day FROM (SELECT DISTINCT at FROM s) d)
-          SELECT k.day, s.decision, sum(s.n)::int AS count FROM s JOIN k ON k.at = s.at GROUP BY 1, 2 ORDER BY 1`))
+          SELECT to_char((at AT TIME ZONE ${timezone})::date, 'YYYY-MM-DD') AS day, decision, sum(n)::int AS count
+          FROM ${src} s GROUP BY 1, 2 ORDER BY 1`))
 
     /** The last notable events: decisions that changed someone's rights, protection changes and alerts. */
     const activity = (limit: number) =>
