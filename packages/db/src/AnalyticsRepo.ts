@@ -31,9 +31,6 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
       sql.and([sql`${sql(column)} >= ${r.from}`, sql`${sql(column)} < ${r.to}`, r.groupId === null ? sql`true` : sql`group_id = ${r.groupId}`])
     const bucketOf = (r: AnalyticsRange) =>
       sql`to_char(date_trunc(${r.bucket}, at AT TIME ZONE ${r.timezone}), ${r.bucket === "hour" ? "YYYY-MM-DD HH24:00" : "YYYY-MM-DD"})`
-    // Over the 14 000 per-trigger hours of 30 days, labels are computed once per distinct instant (a rolled-up
-    // hour or a log row) and joined back: formatting a time in a zone costs more than the rest of the chart.
-    const labels = (r: AnalyticsRange) => sql`SELECT at, ${bucketOf(r)} AS bucket FROM (SELECT DISTINCT at FROM s) d`
 
     /** A statement over the decisions of the range (decisionSource), which needs the watermark first. */
     const overDecisions = <A extends object>(r: AnalyticsRange, f: (src: Statement.Fragment) => Statement.Statement<A>, byTrigger = false) =>
@@ -63,10 +60,11 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
 
     const cacheAndLatency = (r: AnalyticsRange) =>
       overDecisions(r, (src) => sql<{ readonly bucket: string; readonly cached: number; readonly checked: number; readonly p50: number | null; readonly p95: number | null }>`
-        WITH s AS MATERIALIZED (SELECT at, cached, checked, p50, p95 FROM ${src} s WHERE decision IN ${sql.in(checkDecisions)}), k AS (${labels(r)})
-        SELECT k.bucket, sum(s.cached)::int AS cached, sum(s.checked)::int AS checked,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY s.p50)::float8 AS p50, percentile_cont(0.5) WITHIN GROUP (ORDER BY s.p95)::float8 AS p95
-        FROM s JOIN k ON k.at = s.at GROUP BY 1 ORDER BY 1`, true)
+        SELECT to_char(b, ${r.bucket === "hour" ? "YYYY-MM-DD HH24:00" : "YYYY-MM-DD"}) AS bucket, cached, checked, p50, p95 FROM (
+          SELECT date_trunc(${r.bucket}, at AT TIME ZONE ${r.timezone}) AS b, sum(cached)::int AS cached, sum(checked)::int AS checked,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY p50)::float8 AS p50, percentile_cont(0.5) WITHIN GROUP (ORDER BY p95)::float8 AS p95
+          FROM ${src} s WHERE decision IN ${sql.in(checkDecisions)} GROUP BY 1
+        ) x ORDER BY 1`, true)
 
     type TopRow = { readonly groupId: number; readonly title: string | null; readonly count: number }
     const titled = (ranked: Statement.Fragment) =>
