@@ -1,6 +1,7 @@
 import { type ChatId, type UserId } from "@nezuko/domain"
-import { Cache, Duration, Effect, Exit, Option, Schema } from "effect"
+import { Duration, Effect, Option, Schema } from "effect"
 import { KeyValueStore } from "./KeyValueStore.js"
+import { makeLocalCache } from "./LocalCache.js"
 import { TelegramApi } from "./TelegramApi.js"
 
 const AdminList = Schema.parseJson(Schema.Array(Schema.Struct({
@@ -18,7 +19,7 @@ const ttl = Duration.seconds(600)
  * exemptions (any admin, BOT-23) and command authorization (creator or "Ban users", BOT-5).
  */
 export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatAdmins", {
-  effect: Effect.gen(function* () {
+  scoped: Effect.gen(function* () {
     const store = yield* KeyValueStore
     const telegram = yield* TelegramApi
     const key = (groupId: ChatId) => `adm:${groupId}`
@@ -43,12 +44,9 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
       return admins
     })
 
-    // Decoded per process for 10 s in front of the shared `adm:` entry; a change seen here invalidates both.
-    const local = yield* Cache.makeWith({
-      capacity: 20_000,
-      lookup: load,
-      timeToLive: (exit) => (Exit.isSuccess(exit) ? Duration.seconds(10) : Duration.zero)
-    })
+    // Decoded per process in front of the shared `adm:` entry, re-read in the background after 10 s and gone
+    // after 60 s; a change seen here invalidates both.
+    const local = yield* makeLocalCache({ capacity: 20_000, fresh: Duration.seconds(10), maxAge: Duration.seconds(60), lookup: load })
     const list = (groupId: ChatId) => local.get(groupId)
 
     return {

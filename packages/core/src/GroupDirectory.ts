@@ -1,8 +1,9 @@
 import { ChannelRepo, GroupRepo, SettingsRepo } from "@nezuko/db"
 import { ChannelId, ChatId, defaultSettings, GroupHealth, SettingsValues, UserId } from "@nezuko/domain"
-import { Cache, Duration, Effect, Exit, Option, Runtime, Schema } from "effect"
+import { Duration, Effect, Option, Runtime, Schema } from "effect"
 import { CacheEvents } from "./CacheEvents.js"
 import { KeyValueStore } from "./KeyValueStore.js"
+import { makeLocalCache } from "./LocalCache.js"
 
 export const LinkedChannel = Schema.Struct({
   chatId: ChannelId,
@@ -35,7 +36,7 @@ const codec = Schema.parseJson(GroupSnapshot)
 const encode = Schema.encodeSync(codec)
 const decode = Schema.decodeUnknownOption(codec)
 const ttl = Duration.seconds(60)
-const localTtl = Duration.seconds(5)
+const localFresh = Duration.seconds(5)
 const key = (groupId: ChatId) => `cfg:${groupId}`
 
 /** A link to a channel as the prompt shows it (BOT-14): public username first, then a stored link. */
@@ -46,7 +47,7 @@ export const joinUrl = (c: LinkedChannel): string | null => (c.username ? `https
  * protection, channels, settings or health calls `invalidate` (CACHE-5); a stale value lives at most 60 s.
  */
 export class GroupDirectory extends Effect.Service<GroupDirectory>()("@nezuko/core/GroupDirectory", {
-  effect: Effect.gen(function* () {
+  scoped: Effect.gen(function* () {
     const store = yield* KeyValueStore
     const events = yield* CacheEvents
     const groups = yield* GroupRepo
@@ -85,13 +86,10 @@ export class GroupDirectory extends Effect.Service<GroupDirectory>()("@nezuko/co
         return fresh
       })
 
-    // A decoded copy per process for 5 s in front of the shared `cfg:` entry: the hot path then needs no
-    // round trip and no decode, and a change made on another replica still arrives within CACHE-7's 5 s.
-    const local = yield* Cache.makeWith({
-      capacity: 20_000,
-      lookup: load,
-      timeToLive: (exit) => (Exit.isSuccess(exit) ? localTtl : Duration.zero)
-    })
+    // A decoded copy per process in front of the shared `cfg:` entry, refreshed in the background after 5 s:
+    // the hot path needs no round trip and no decode. Changes arrive at once through nz:inv (invalidate), and
+    // within 5 s of use otherwise.
+    const local = yield* makeLocalCache({ capacity: 20_000, fresh: localFresh, maxAge: ttl, lookup: load })
 
     const get = (groupId: ChatId) => local.get(groupId)
 
