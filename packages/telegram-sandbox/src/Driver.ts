@@ -228,6 +228,27 @@ export class SandboxDriver {
     return this.messages(chatId).find((m) => m.message.message_id === messageId) ?? fail(`message ${messageId} not found in ${chatId}`)
   }
 
+  /**
+   * The chat a t.me link opens (a public username or one of the chat's invite links), as a client following it
+   * would find it; undefined for links to users or bots, revoked links and anything else.
+   */
+  resolveLink(url: string): { readonly chat: Chat; readonly createsJoinRequest: boolean; readonly inviteLink: string | undefined } | undefined {
+    const { world } = this.core
+    const parsed = URL.canParse(url) ? new URL(url) : undefined
+    if (parsed === undefined || !["t.me", "telegram.me"].includes(parsed.hostname)) return undefined
+    const path = parsed.pathname.replace(/^\//, "")
+    if (path.startsWith("+") || path.startsWith("joinchat/")) {
+      const canonical = `https://t.me/${path}`
+      for (const chat of world.chats.values()) {
+        const link = chat.inviteLinks.get(canonical)
+        if (link !== undefined && !link.is_revoked) return { chat: world.chatObject(chat), createsJoinRequest: link.creates_join_request, inviteLink: canonical }
+      }
+      return undefined
+    }
+    const chat = /^[A-Za-z]\w{3,31}$/.test(path) ? world.findChatByUsername(path) : undefined
+    return chat === undefined ? undefined : { chat: world.chatObject(chat), createsJoinRequest: false, inviteLink: undefined }
+  }
+
   callback(id: string): CallbackView {
     const state = this.core.world.callbacks.get(id) ?? fail(`unknown callback query ${id}`)
     return { id: state.id, userId: state.userId, chatId: state.chatId, messageId: state.messageId, data: state.data, answer: state.answer }
