@@ -33,6 +33,8 @@ describe("the bot against the sandbox: group → supergroup migration (BOT-50)",
   it("re-keys the protected group once, moves its history and queued jobs, and enforcement continues under the new id", async () => {
     await h.query(`INSERT INTO verification_log (group_id, user_id, trigger, decision) VALUES (${OLD}, 1, 'message', 'pass')`)
     await h.query(`INSERT INTO whitelist (group_id, user_id) VALUES (${OLD}, 42)`)
+    await h.query(`INSERT INTO verification_hourly (bucket, group_id, trigger, decision, count, cached_count, checked_count, latency_sum_ms)
+      VALUES (date_trunc('hour', now()) - interval '1 hour', ${OLD}, 'message', 'pass', 5, 2, 3, 10)`)
     await h.query(`INSERT INTO scheduled_jobs (kind, run_at, payload, dedupe_key) VALUES ('health_check', now() + interval '6 hours', '{"group_id": ${OLD}}', 'health_check:${OLD}')`)
 
     const supergroup = h.driver.upgradeToSupergroup(OLD)
@@ -48,6 +50,9 @@ describe("the bot against the sandbox: group → supergroup migration (BOT-50)",
     expect(await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM whitelist WHERE group_id = ${NEW}`)).toEqual([{ n: 1 }])
     expect(await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM verification_log WHERE group_id = ${OLD}`)).toEqual([{ n: 0 }])
     expect(await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM verification_log WHERE group_id = ${NEW}`)).toEqual([{ n: 1 }])
+    // The hourly rollup follows with every counter (the panel's figures read it).
+    expect(await h.query(`SELECT count, cached_count, checked_count FROM verification_hourly WHERE group_id = ${NEW} AND decision = 'pass'`))
+      .toEqual([{ count: 5, cachedCount: 2, checkedCount: 3 }])
     const jobs = await h.query<{ groupId: string; dedupeKey: string }>(`SELECT payload->>'group_id' AS group_id, dedupe_key FROM scheduled_jobs WHERE kind = 'health_check' AND state = 'queued'`)
     expect(jobs.map((j) => [Number(j.groupId), j.dedupeKey])).toContainEqual([NEW, `health_check:${NEW}`])
 

@@ -44,12 +44,13 @@ export class GroupMigration extends Effect.Service<GroupMigration>()("@nezuko/co
           WHERE chat_id = ${from}`
         yield* sql`UPDATE verification_log SET group_id = ${to} WHERE group_id = ${from}`
         yield* sql`
-          INSERT INTO verification_hourly (bucket, group_id, trigger, decision, count, cached_count, latency_sum_ms, latency_p50_ms, latency_p95_ms)
-          SELECT bucket, ${to}, trigger, decision, count, cached_count, latency_sum_ms, latency_p50_ms, latency_p95_ms
+          INSERT INTO verification_hourly (bucket, group_id, trigger, decision, count, cached_count, checked_count, latency_sum_ms, latency_p50_ms, latency_p95_ms)
+          SELECT bucket, ${to}, trigger, decision, count, cached_count, checked_count, latency_sum_ms, latency_p50_ms, latency_p95_ms
           FROM verification_hourly WHERE group_id = ${from}
           ON CONFLICT (bucket, group_id, trigger, decision) DO UPDATE SET
             count = verification_hourly.count + EXCLUDED.count,
             cached_count = verification_hourly.cached_count + EXCLUDED.cached_count,
+            checked_count = verification_hourly.checked_count + EXCLUDED.checked_count,
             latency_sum_ms = verification_hourly.latency_sum_ms + EXCLUDED.latency_sum_ms`
         yield* sql`DELETE FROM verification_hourly WHERE group_id = ${from}`
         yield* sql`
