@@ -28,8 +28,8 @@ describe("AT-10: kill -9 in the middle of a burst, then restart", () => {
     }
     const mark = sandbox.driver.mark()
     const started = startProcess("packages/bot/src/main.ts", env)
-    await sandbox.driver.waitForCall((c) => c.method === "getUpdates", { after: mark, timeoutMs: 30_000 }).catch((error: unknown) => {
-      throw new Error(`the bot did not poll within 30 s (exit ${started.child.exitCode}): ${String(error)}\n${started.output().slice(-4_000)}`)
+    await sandbox.driver.waitForCall((c) => c.method === "getUpdates", { after: mark, timeoutMs: 60_000 }).catch((error: unknown) => {
+      throw new Error(`the bot did not poll within 60 s (exit ${started.child.exitCode}): ${String(error)}\n${started.output().slice(-4_000)}`)
     })
     return started
   }
