@@ -71,9 +71,22 @@ const toFailure = (method: string, error: unknown): TelegramApiFailure | "NotMod
       description: redactSecrets(error instanceof Error ? error.message : String(error))
     })
 
+const callTimeout = Duration.seconds(10)
+const longPollMargin = Duration.seconds(5)
+
+/**
+ * LIM-7: 10 s per call, except getUpdates, which the Bot API holds open for up to its own `timeout` seconds: it
+ * gets that plus 5 s (35 s for OPS-9's 30 s poll), so an idle long poll is not cut off as a transient failure
+ * (which would also count against the telegram breaker).
+ */
+export const timeoutOf = (method: string, payload: unknown): Duration.Duration =>
+  method === "getUpdates" && Predicate.hasProperty(payload, "timeout") && typeof payload.timeout === "number"
+    ? Duration.max(callTimeout, Duration.sum(Duration.seconds(payload.timeout), longPollMargin))
+    : callTimeout
+
 /**
  * Every Telegram call of the process (ARCH-7): through the priority limiter, the `telegram` breaker, a 10 s
- * timeout and the LIM-6 retries, timed, counted and traced, failing only with typed errors (ARCH-3).
+ * timeout (getUpdates: its long-poll `timeout` + 5 s, LIM-7) and the LIM-6 retries, timed, counted and traced, failing only with typed errors (ARCH-3).
  */
 export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/TelegramApi", {
   effect: Effect.gen(function* () {
@@ -86,6 +99,7 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
     // One HTTP request: timed, counted, classified. "message is not modified" is success for edits.
     const request = (method: string, payload: unknown) =>
       Effect.gen(function* () {
+        const timeout = timeoutOf(method, payload)
         const started = yield* Clock.currentTimeMillis
         const exit = yield* Effect.tryPromise({
           try: (signal) => {
@@ -95,7 +109,7 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
           },
           catch: (error) => toFailure(method, error)
         }).pipe(
-          Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new TelegramTransient({ method, kind: "timeout", description: "no answer within 10 s" }) }),
+          Effect.timeoutFail({ duration: timeout, onTimeout: () => new TelegramTransient({ method, kind: "timeout", description: `no answer within ${Duration.toSeconds(timeout)} s` }) }),
           Effect.catchIf((e) => e === "NotModified", () =>
             editMethods.has(method) ? Effect.succeed(true) : Effect.fail(classifyApiError(method, { error_code: 400, description: "Bad Request: message is not modified (unexpected)" }) as TelegramApiFailure)),
           Effect.exit

@@ -126,6 +126,32 @@ describe("TelegramApi", () => {
       expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag === "TelegramTransient" && exit.cause.error.kind).toBe("timeout")
     }).pipe(Effect.provide(TelegramApiTest({ getChatMember: () => "hang" }))))
 
+  it.effect("a getUpdates long poll is bounded by its timeout + 5 s (LIM-7: 35 s for 30 s), not by the 10 s of other calls", () =>
+    Effect.gen(function* () {
+      const telegram = yield* TelegramApi
+      const fiber = yield* Effect.fork(Effect.exit(telegram.call("getUpdates", { timeout: 30, limit: 100 })))
+      // Still the first request at 34.999 s: nothing cut it off at 10 s, nothing retried it.
+      yield* TestClock.adjust("34999 millis")
+      expect(yield* count("getUpdates")).toBe(1)
+      yield* TestClock.adjust("1 millis")
+      yield* TestClock.adjust("5 minutes")
+      const exit = yield* Fiber.join(fiber)
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag === "TelegramTransient" && exit.cause.error.kind).toBe("timeout")
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error.message).toContain("35 s")
+    }).pipe(Effect.provide(TelegramApiTest({ getUpdates: () => "hang" }))))
+
+  it.effect("getUpdates without a long poll (timeout 0, the shutdown confirmation) keeps the 10 s bound", () =>
+    Effect.gen(function* () {
+      const telegram = yield* TelegramApi
+      const fiber = yield* Effect.fork(Effect.exit(telegram.call("getUpdates", { offset: 5, limit: 1, timeout: 0 })))
+      yield* TestClock.adjust("9999 millis")
+      expect(yield* count("getUpdates")).toBe(1)
+      yield* TestClock.adjust("1 millis")
+      yield* TestClock.adjust("1 minute")
+      const exit = yield* Fiber.join(fiber)
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error.message).toContain("10 s")
+    }).pipe(Effect.provide(TelegramApiTest({ getUpdates: () => "hang" }))))
+
   it.effect("\"message is not modified\" is success for edits", () =>
     Effect.gen(function* () {
       const telegram = yield* TelegramApi
