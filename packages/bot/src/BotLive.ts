@@ -1,4 +1,4 @@
-import { AppConfig, BreakerAlertsLive, EngineLive, Jobs, Outbox, VerificationLog } from "@nezuko/core"
+import { AppConfig, BreakerAlertsLive, EngineLive, Jobs, Outbox, PostgresBreakerLive, VerificationLog } from "@nezuko/core"
 import { JobQueue } from "@nezuko/db"
 import { Effect, Layer } from "effect"
 import { BotIdentityLive } from "./BotIdentity.js"
@@ -36,7 +36,8 @@ export const JobsRoleLive = Layer.unwrapEffect(
 /**
  * The bot process's roles over one runtime: getMe (BOT-2), the grammY bot with `features`, the intake, leader
  * election with the heartbeat (OPS-12), the jobs role and the breaker alerts (LIM-12). Needs the database and
- * the KeyValueStore from the process graph.
+ * the KeyValueStore from the process graph. Every query below runs behind the `postgres` breaker
+ * (PostgresBreakerLive), so an outage opens it and the intake stops taking updates until it closes (LIM-13).
  */
 export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(Layer.provide(LeaderDutiesLive))), JobsRoleLive, BreakerAlertsLive).pipe(
   Layer.provide(makeBotLayer(features)),
@@ -44,5 +45,6 @@ export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(
   Layer.provide(BotIdentityLive),
   Layer.provide(Layer.mergeAll(VerificationLog.Default, Jobs.Default, JobRegistry.Default, Outbox.Default)),
   Layer.provide(JobQueue.Default),
+  Layer.provide(PostgresBreakerLive),
   Layer.provide(TelegramLive)
 )

@@ -25,5 +25,11 @@ export const dbCall = <A, E, R>(
     )
   ) as Effect.Effect<A, Exclude<E, SqlError.SqlError | ParseResult.ParseError> | DatabaseUnavailable, R>
 
+/**
+ * Whether a failed query means the database is unreachable rather than a bug: the same test dbCall applies, for
+ * code that counts outages below the repositories (the postgres breaker around the SqlClient, LIM-12).
+ */
+export const isOutageSqlError = (error: SqlError.SqlError): boolean => isOutage(sqlState(error))
+
 /** The SQLSTATE of a failed query, for mapping constraint violations (23505 → Conflict) before dbCall. */
 export const sqlStateOf = sqlState
