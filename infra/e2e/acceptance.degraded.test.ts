@@ -13,8 +13,11 @@ const subscriber = (h: BotHarness, firstName: string) => {
 }
 
 const readyz = (h: BotHarness) => getJson(`${h.health}/readyz`)
-const redisCircuit = async (h: BotHarness) =>
-  metricSample(await (await fetch(`${h.health}/metrics`)).text(), "nezuko_circuit_state", { breaker: "redis" })
+const circuit = (breaker: string) => async (h: BotHarness) =>
+  metricSample(await (await fetch(`${h.health}/metrics`)).text(), "nezuko_circuit_state", { breaker })
+const redisCircuit = circuit("redis")
+/** 0 closed, 1 half-open, 2 open. */
+const postgresCircuit = circuit("postgres")
 
 describe("AT-18: Redis down — the bot keeps enforcing on memory and reports degraded", () => {
   let h: BotHarness
@@ -65,13 +68,14 @@ describe("AT-18: Redis down — the bot keeps enforcing on memory and reports de
   }, 60_000)
 })
 
-describe("AT-18: Postgres down — /readyz 503, the process survives and no update is confirmed until it is back", () => {
+describe("AT-18: Postgres down — /readyz 503, the postgres breaker opens and polling pauses; nothing is confirmed until it is back", () => {
   let h: BotHarness
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>
   beforeAll(async () => {
     const server = new URL(pgServerUrl)
     proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 5432) })
-    h = await startBot({}, {
+    // 5 s instead of LIM-12's 30 s: failed probes double it (5, 10, 20 s), so recovery stays within the test's waits.
+    h = await startBot({ BREAKER_POSTGRES_OPEN_SECONDS: "5" }, {
       serveHealth: true,
       databaseUrl: (url) => {
         const viaProxy = new URL(url)
@@ -86,8 +90,9 @@ describe("AT-18: Postgres down — /readyz 503, the process survives and no upda
     await proxy?.close()
   })
 
-  it("cut: 503 and nothing confirmed; restored: 200 and every update of the outage handled and confirmed", async () => {
+  it("cut: 503, breaker open, no getUpdates and nothing confirmed; restored: breaker closed, polling resumes, every update of the outage handled and confirmed", async () => {
     expect((await readyz(h)).status).toBe(200)
+    expect(await postgresCircuit(h)).toBe(0)
     proxy.cut()
     await eventually(async () => (await readyz(h)).status === 503, 15_000, "/readyz 503")
     expect((await readyz(h)).body).toMatchObject({ status: "unhealthy", ready: false, checks: { database: { status: "down" } } })
@@ -101,10 +106,20 @@ describe("AT-18: Postgres down — /readyz 503, the process survives and no upda
     expect(outageUpdates).toHaveLength(2)
     const firstOutageUpdate = Math.min(...outageUpdates)
 
-    // Longer than a long poll and the poller lock's 10 s connection check, so the poller had every chance to move on.
+    // The bot's own queries (the handlers of these updates, jobs, heartbeat) hit the outage: LIM-12's 3 consecutive
+    // failures open the postgres breaker (PostgresBreakerLive).
+    await eventually(async () => (await postgresCircuit(h)) === 2, 15_000, "the postgres breaker to open")
+    // The long poll that was waiting when the messages came has returned them; from here on nothing may fetch.
+    await new Promise((r) => setTimeout(r, 1_000))
+    const opened = h.driver.mark()
+
+    // Longer than the poller lock's 10 s connection check, so the poller had every chance to move on.
     await new Promise((r) => setTimeout(r, 12_000))
     expect((await getJson(`${h.health}/healthz`)).status).toBe(200)
     expect((await readyz(h)).status).toBe(503)
+    expect(await postgresCircuit(h)).toBeGreaterThan(0)
+    // LIM-13: polling paused — not one getUpdates while the breaker was open, let alone one that confirms.
+    expect(h.driver.calls({ method: "getUpdates", after: opened })).toEqual([])
     const confirmedPast = h.driver.calls({ method: "getUpdates", after: cut }).filter((c) => Number(c.params.offset ?? 0) > firstOutageUpdate)
     expect(confirmedPast).toEqual([])
     const pending = new Set(h.driver.pendingUpdates().map((u) => u.update_id))
@@ -112,6 +127,9 @@ describe("AT-18: Postgres down — /readyz 503, the process survives and no upda
 
     proxy.restore()
     await eventually(async () => (await readyz(h)).status === 200, 30_000, "/readyz 200 again")
+    // The half-open probe (SELECT 1) succeeds twice and closes it; polling resumes.
+    await eventually(async () => (await postgresCircuit(h)) === 0, 45_000, "the postgres breaker to close")
+    await eventually(async () => h.driver.calls({ method: "getUpdates", after: opened }).length > 0, 15_000, "polling to resume")
     await eventually(async () => {
       const left = new Set(h.driver.pendingUpdates().map((u) => u.update_id))
       return outageUpdates.every((id) => !left.has(id))
@@ -123,5 +141,5 @@ describe("AT-18: Postgres down — /readyz 503, the process survives and no upda
     expect(h.driver.member(G, outsider.id)).toMatchObject({ status: "restricted" })
     const records = await h.query<{ state: string }>(`SELECT state FROM restrictions WHERE user_id = ${outsider.id}`)
     expect(records).toEqual([{ state: "pending" }])
-  }, 120_000)
+  }, 150_000)
 })

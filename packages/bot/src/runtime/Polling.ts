@@ -104,6 +104,7 @@ export const PollingLive = Layer.scopedDiscard(
       yield* telegram.deleteWebhook({ drop_pending_updates: false })
     })
 
+    // Every query of the process feeds this breaker (PostgresBreakerLive in BotLive); its probe closes it again.
     const postgresOpen = Effect.map(breakers.state("postgres"), (s) => s._tag === "open")
     const waitForDatabase = Effect.gen(function* () {
       if (!(yield* postgresOpen)) return

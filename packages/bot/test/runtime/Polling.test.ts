@@ -1,9 +1,9 @@
 import { layer } from "@effect/vitest"
-import { KeyValueStore, makeMemoryStore, VerificationLog } from "@nezuko/core"
+import { CircuitBreakers, KeyValueStore, makeMemoryStore, postgresProtected, VerificationLog } from "@nezuko/core"
 import { VerificationLogRepo } from "@nezuko/db"
 import { ChatId, DatabaseUnavailable, VerificationDecision } from "@nezuko/domain"
 import { PgliteTest } from "@nezuko/testing"
-import { Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { Composer } from "grammy"
 import { expect } from "vitest"
 import { currentCorrelationId } from "../../src/runtime/BotRuntime.js"
@@ -144,6 +144,46 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("long po
       const kv = yield* KeyValueStore
       expect(Option.isSome(yield* kv.get(`upd:${driver.updateHistory()[0]?.update_id ?? -1}`))).toBe(true)
     })))
+  it.scoped("fetches nothing while the postgres breaker is open and resumes in order once it closes (LIM-13)", () =>
+    withStore((store) => Effect.gen(function* () {
+      const sandbox = yield* sandboxScoped()
+      const { driver } = sandbox
+      const alice = driver.createUser({ firstName: "Alice" })
+      const group = driver.createSupergroup({ title: "G", members: [alice.id], bot: "admin" })
+      const bot = recorder()
+      const env = sandboxEnv(sandbox, { BREAKER_POSTGRES_FAILURES: "3", BREAKER_POSTGRES_OPEN_SECONDS: "1" })
+      const proc = yield* startProcess(processLayer(PollingLive, [bot.feature], env).pipe(Layer.provide(store)))
+      const breakers = Context.get(proc.context, CircuitBreakers)
+      const guarded = <A, E>(effect: Effect.Effect<A, E>) => postgresProtected(effect).pipe(Effect.provideService(CircuitBreakers, breakers), Effect.exit)
+      driver.sendMessage(alice.id, group.id, "before the outage")
+      yield* waitUntil(() => bot.ended().includes("before the outage"))
+      // The next long poll (confirming it) is held before the outage starts.
+      yield* Effect.promise(() => driver.waitForPolling({ timeoutMs: 5000 }))
+
+      // Three outages in a row (as PostgresBreakerLive counts them) open it.
+      for (let i = 0; i < 3; i++) yield* guarded(Effect.fail(new DatabaseUnavailable({ cause: "connection refused" })))
+      expect((yield* breakers.state("postgres"))._tag).toBe("open")
+      // The long poll already waiting returns this one; after it, the loop must not fetch again.
+      driver.sendMessage(alice.id, group.id, "fetched by the poll in flight")
+      yield* waitUntil(() => bot.ended().includes("fetched by the poll in flight"))
+      yield* Effect.sleep("200 millis")
+      const opened = driver.mark()
+      driver.sendMessage(alice.id, group.id, "sent while the database is away")
+      yield* Effect.sleep("1500 millis")
+      expect(driver.calls({ method: "getUpdates", after: opened })).toEqual([])
+      expect(bot.started()).not.toContain("sent while the database is away")
+      expect(driver.pendingUpdates().length).toBeGreaterThan(0)
+
+      // Half-open: two successful trials close it (in the bot the SELECT 1 probe does this).
+      yield* guarded(Effect.void)
+      yield* guarded(Effect.void)
+      expect((yield* breakers.state("postgres"))._tag).toBe("closed")
+      yield* waitUntil(() => bot.ended().includes("sent while the database is away"))
+      expect(bot.ended()).toEqual(["before the outage", "fetched by the poll in flight", "sent while the database is away"])
+      yield* proc.stop
+      expect(driver.pendingUpdates()).toEqual([])
+    })))
+
   it.scoped("holds the offset while the verification log cannot be written, and carries the correlation id into it", () =>
     withStore((store) => Effect.gen(function* () {
       const sandbox = yield* sandboxScoped()
