@@ -180,7 +180,11 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("long po
       expect((yield* breakers.state("postgres"))._tag).toBe("closed")
       yield* waitUntil(() => bot.ended().includes("sent while the database is away"))
       expect(bot.ended()).toEqual(["before the outage", "fetched by the poll in flight", "sent while the database is away"])
+      // OPS-8 with OPS-9's 30 s long poll held by the sandbox: the stop does not wait for it.
+      yield* Effect.promise(() => driver.waitForPolling({ timeoutMs: 5000 }))
+      const stopping = Date.now()
       yield* proc.stop
+      expect(Date.now() - stopping).toBeLessThan(3000)
       expect(driver.pendingUpdates()).toEqual([])
     })))
 
