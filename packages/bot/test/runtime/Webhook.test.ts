@@ -1,8 +1,9 @@
 import { createServer } from "node:net"
 import { layer } from "@effect/vitest"
-import { KeyValueStore, makeMemoryStore } from "@nezuko/core"
+import { CircuitBreakers, KeyValueStore, makeMemoryStore, postgresProtected } from "@nezuko/core"
+import { DatabaseUnavailable } from "@nezuko/domain"
 import { PgliteTest } from "@nezuko/testing"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { Composer } from "grammy"
 import { expect } from "vitest"
 import type { Feature } from "../../src/runtime/Feature.js"
@@ -35,7 +36,10 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("webhook
       const { driver } = sandbox
       const port = yield* freePort
       const base = `http://127.0.0.1:${port}`
-      const env = sandboxEnv(sandbox, { BOT_MODE: "webhook", WEBHOOK_URL: base, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port) })
+      const env = sandboxEnv(sandbox, {
+        BOT_MODE: "webhook", WEBHOOK_URL: base, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port),
+        BREAKER_POSTGRES_FAILURES: "3", BREAKER_POSTGRES_OPEN_SECONDS: "1"
+      })
       const handled: Array<string> = []
       const feature: Feature<never> = (run) => {
         const composer = new Composer()
@@ -93,6 +97,19 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("webhook
       expect((yield* post(url, update(900005, "direct"), { [secretHeader]: secret })).status).toBe(200)
       expect((yield* post(url, update(900005, "direct"), { [secretHeader]: secret })).status).toBe(200)
       expect(handled).toEqual(["via webhook", "direct"])
+
+      // LIM-13: while the postgres breaker is open an update is refused with 503 (Telegram delivers it again) and
+      // not handled; once it closes the redelivery is handled.
+      const breakers = Context.get(proc.context, CircuitBreakers)
+      const guarded = <A, E>(effect: Effect.Effect<A, E>) => postgresProtected(effect).pipe(Effect.provideService(CircuitBreakers, breakers), Effect.exit)
+      for (let i = 0; i < 3; i++) yield* guarded(Effect.fail(new DatabaseUnavailable({ cause: "connection refused" })))
+      expect((yield* post(url, update(900006, "during an outage"), { [secretHeader]: secret })).status).toBe(503)
+      expect(handled).toEqual(["via webhook", "direct"])
+      yield* Effect.sleep("1100 millis")
+      yield* guarded(Effect.void)
+      yield* guarded(Effect.void)
+      expect((yield* post(url, update(900006, "during an outage"), { [secretHeader]: secret })).status).toBe(200)
+      expect(handled).toEqual(["via webhook", "direct", "during an outage"])
 
       yield* proc.stop
       // Never a drop of pending updates anywhere (BOT-1).
