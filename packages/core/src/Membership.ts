@@ -57,8 +57,8 @@ const classifyError = (e: TelegramError): Omit<ChannelCheck, "channelId" | "cach
  * KeyValueStore with jittered TTLs, Telegram only on a miss. Concurrent look-ups of the same (channel, user)
  * share one getChatMember call (single flight). Written by hand: Effect's `Request` cache and `Cache` both keep
  * a finished answer for a while (60 s, or until the clock moves), and a verify press must never get an answer
- * older than the press; the KeyValueStore is the only place answers are kept.
- * Several channels are checked in parallel.
+ * older than the press (it bypasses both the shared entries and this process's copies, below).
+ * Several channels are checked in parallel when one of them has to wait.
  * Telegram failures are "unknown", never "not a member", and are not cached.
  */
 export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membership", {
@@ -97,12 +97,9 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
       })
 
     const remember = Effect.fn("Membership.remember")(function* (channelId: ChannelId, userId: UserId, member: boolean, until?: number) {
-      let ttl = yield* jittered(member ? config.cachePositiveTtl : config.cacheNegativeTtl)
-      if (until !== undefined) {
-        const now = yield* Clock.currentTimeMillis
-        ttl = Duration.min(ttl, Duration.seconds(Math.max(1, until - now / 1000)))
-      }
       const now = yield* Clock.currentTimeMillis
+      let ttl = yield* jittered(member ? config.cachePositiveTtl : config.cacheNegativeTtl)
+      if (until !== undefined) ttl = Duration.min(ttl, Duration.seconds(Math.max(1, until - now / 1000)))
       keepLocal(key(channelId, userId), member, now + Duration.toMillis(ttl))
       yield* Effect.ignore(store.set(key(channelId, userId), member ? "1" : "0", ttl))
       yield* changed(channelId, userId)
