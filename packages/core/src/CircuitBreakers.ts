@@ -80,8 +80,18 @@ export class CircuitBreakers extends Effect.Service<CircuitBreakers>()("@nezuko/
 
     const open = (now: number, openForMs: number, since = now): BreakerState => ({ _tag: "open", until: now + openForMs, openForMs, since })
 
-    // "admit" | "trial" | "reject"
+    // The common case — closed, and a success while nothing has failed — changes nothing, so it only reads the
+    // state: every guarded query and Telegram call passes here, and the synchronized update would serialize them.
+    const quietlyClosed = (name: BreakerName) =>
+      Effect.map(SynchronizedRef.get(states), (all) => {
+        const s = all[name]
+        return s._tag === "closed" && s.failures === 0
+      })
+
+    // "admit" | "trial" | "reject"; closed admits without changing anything.
     const admit = (name: BreakerName) =>
+      Effect.flatMap(SynchronizedRef.get(states), (all) => all[name]._tag === "closed" ? Effect.succeed("admit" as const) : admitSlow(name))
+    const admitSlow = (name: BreakerName) =>
       update(name, (s, now): readonly ["admit" | "trial" | "reject", BreakerState] => {
         switch (s._tag) {
           case "closed":
@@ -94,6 +104,10 @@ export class CircuitBreakers extends Effect.Service<CircuitBreakers>()("@nezuko/
       })
 
     const record = (name: BreakerName, outcome: "success" | "failure" | "interrupted") =>
+      outcome === "failure"
+        ? recordSlow(name, outcome)
+        : Effect.flatMap(quietlyClosed(name), (quiet) => quiet ? Effect.void : recordSlow(name, outcome))
+    const recordSlow = (name: BreakerName, outcome: "success" | "failure" | "interrupted") =>
       update(name, (s, now): readonly [void, BreakerState] => {
         const policy = policies[name]
         if (s._tag === "closed") {
