@@ -40,23 +40,71 @@ export class AnalyticsRepo extends Effect.Service<AnalyticsRepo>()("@nezuko/db/A
       overDecisions(r, (src) => sql<{ readonly bucket: string; readonly decision: string; readonly count: number }>`
         SELECT ${bucketOf(r)} AS bucket, decision, sum(n)::int AS count FROM ${src} s GROUP BY 1, 2 ORDER BY 1`)
 
-    const funnel = (r: AnalyticsRange) =>
-      dbCall(Effect.map(sql<{ readonly restricted: number; readonly verified: number; readonly removed: number; readonly pending: number }>`
-        SELECT count(*)::int AS restricted,
-               count(*) FILTER (WHERE state = 'verified' AND (deadline_at IS NULL OR resolved_at <= deadline_at))::int AS verified,
-               count(*) FILTER (WHERE state IN ('kicked', 'banned'))::int AS removed,
-               count(*) FILTER (WHERE state = 'pending')::int AS pending
-        FROM restrictions WHERE ${inRange(r, "created_at")}`, (rows) => rows[0] ?? { restricted: 0, verified: 0, removed: 0, pending: 0 }))
+    /**
+     * The whole UTC hours inside the range, [a, z), for the restriction rollups of migration 0011 (running sums
+     * kept by triggers, so always current); the restrictions of [from, a) and [z, to) are read one by one.
+     */
+    const wholeHours = (r: AnalyticsRange) => {
+      const a = Math.ceil(r.from.getTime() / 3_600_000) * 3_600_000
+      const z = Math.max(a, Math.floor(r.to.getTime() / 3_600_000) * 3_600_000)
+      return { a: new Date(a), z: new Date(z), head: new Date(Math.min(a, r.to.getTime())) }
+    }
 
-    const timeToVerify = (r: AnalyticsRange) =>
-      dbCall(Effect.map(sql<{ readonly under1m: number; readonly m1to5: number; readonly m5to30: number; readonly m30to24h: number; readonly over24h: number }>`
-        SELECT count(*) FILTER (WHERE d < interval '1 minute')::int AS under1m,
-               count(*) FILTER (WHERE d >= interval '1 minute' AND d < interval '5 minutes')::int AS m1to5,
-               count(*) FILTER (WHERE d >= interval '5 minutes' AND d < interval '30 minutes')::int AS m5to30,
-               count(*) FILTER (WHERE d >= interval '30 minutes' AND d < interval '24 hours')::int AS m30to24h,
-               count(*) FILTER (WHERE d >= interval '24 hours')::int AS over24h
-        FROM (SELECT resolved_at - created_at AS d FROM restrictions WHERE state = 'verified' AND ${inRange(r, "resolved_at")}) t`,
-        (rows) => rows[0] ?? { under1m: 0, m1to5: 0, m5to30: 0, m30to24h: 0, over24h: 0 }))
+    type Funnel = { readonly restricted: number; readonly verified: number; readonly removed: number; readonly pending: number }
+    const funnelOf = (rows: ReadonlyArray<Funnel>) => rows[0] ?? { restricted: 0, verified: 0, removed: 0, pending: 0 }
+    const funnel = (r: AnalyticsRange) => {
+      if (r.groupId !== null) {
+        return dbCall(Effect.map(sql<Funnel>`
+          SELECT count(*)::int AS restricted,
+                 count(*) FILTER (WHERE state = 'verified' AND (deadline_at IS NULL OR resolved_at <= deadline_at))::int AS verified,
+                 count(*) FILTER (WHERE state IN ('kicked', 'banned'))::int AS removed,
+                 count(*) FILTER (WHERE state = 'pending')::int AS pending
+          FROM restrictions WHERE ${inRange(r, "created_at")}`, funnelOf))
+      }
+      const { a, z, head } = wholeHours(r)
+      const raw = sql`1, (state = 'verified' AND (deadline_at IS NULL OR resolved_at <= deadline_at)) IS TRUE, state IN ('kicked', 'banned'), state = 'pending'`
+      return dbCall(Effect.map(sql<Funnel>`
+        SELECT coalesce(sum(restricted), 0)::int AS restricted, coalesce(sum(verified), 0)::int AS verified,
+               coalesce(sum(removed), 0)::int AS removed, coalesce(sum(pending), 0)::int AS pending
+        FROM (
+          SELECT restricted, verified, removed, pending FROM restriction_funnel_hourly WHERE bucket >= ${a} AND bucket < ${z}
+          UNION ALL
+          SELECT 1, v::int, k::int, p::int FROM (
+            SELECT ${raw} FROM restrictions WHERE created_at >= ${r.from} AND created_at < ${head}
+            UNION ALL
+            SELECT ${raw} FROM restrictions WHERE created_at >= ${z} AND created_at < ${r.to}
+          ) e (one, v, k, p)
+        ) t`, funnelOf))
+    }
+
+    type TimeToVerify = { readonly under1m: number; readonly m1to5: number; readonly m5to30: number; readonly m30to24h: number; readonly over24h: number }
+    const timeToVerify = (r: AnalyticsRange) => {
+      const buckets = (d: string) => sql`
+        SELECT count(*) FILTER (WHERE ${sql.literal(d)} < interval '1 minute')::int AS under1m,
+               count(*) FILTER (WHERE ${sql.literal(d)} >= interval '1 minute' AND ${sql.literal(d)} < interval '5 minutes')::int AS m1to5,
+               count(*) FILTER (WHERE ${sql.literal(d)} >= interval '5 minutes' AND ${sql.literal(d)} < interval '30 minutes')::int AS m5to30,
+               count(*) FILTER (WHERE ${sql.literal(d)} >= interval '30 minutes' AND ${sql.literal(d)} < interval '24 hours')::int AS m30to24h,
+               count(*) FILTER (WHERE ${sql.literal(d)} >= interval '24 hours')::int AS over24h`
+      const empty = { under1m: 0, m1to5: 0, m5to30: 0, m30to24h: 0, over24h: 0 }
+      if (r.groupId !== null) {
+        return dbCall(Effect.map(sql<TimeToVerify>`
+          ${buckets("d")} FROM (SELECT resolved_at - created_at AS d FROM restrictions WHERE state = 'verified' AND ${inRange(r, "resolved_at")}) t`,
+          (rows) => rows[0] ?? empty))
+      }
+      const { a, z, head } = wholeHours(r)
+      return dbCall(Effect.map(sql<TimeToVerify>`
+        SELECT coalesce(sum(under1m), 0)::int AS under1m, coalesce(sum(m1to5), 0)::int AS m1to5, coalesce(sum(m5to30), 0)::int AS m5to30,
+               coalesce(sum(m30to24h), 0)::int AS m30to24h, coalesce(sum(over24h), 0)::int AS over24h
+        FROM (
+          SELECT under1m, m1to5, m5to30, m30to24h, over24h FROM verify_time_hourly WHERE bucket >= ${a} AND bucket < ${z}
+          UNION ALL
+          ${buckets("d")} FROM (
+            SELECT resolved_at - created_at AS d FROM restrictions WHERE state = 'verified' AND resolved_at >= ${r.from} AND resolved_at < ${head}
+            UNION ALL
+            SELECT resolved_at - created_at FROM restrictions WHERE state = 'verified' AND resolved_at >= ${z} AND resolved_at < ${r.to}
+          ) e
+        ) t`, (rows) => rows[0] ?? empty))
+    }
 
     const cacheAndLatency = (r: AnalyticsRange) =>
       overDecisions(r, (src) => sql<{ readonly bucket: string; readonly cached: number; readonly checked: number; readonly p50: number | null; readonly p95: number | null }>`

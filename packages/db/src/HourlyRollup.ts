@@ -149,6 +149,21 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
       yield* sql`
         WITH gone AS (DELETE FROM channel_link_deltas RETURNING channel_id, d)
         INSERT INTO channel_link_deltas (channel_id, d) SELECT channel_id, sum(d) FROM gone GROUP BY channel_id HAVING sum(d) <> 0`
+      // Fold the restriction rollups' deltas (migration 0011): one row per hour again, and only hours that have more.
+      for (const table of ["restriction_funnel_hourly", "verify_time_hourly"] as const) {
+        const columns = table === "restriction_funnel_hourly"
+          ? ["restricted", "verified", "removed", "pending"]
+          : ["under1m", "m1to5", "m5to30", "m30to24h", "over24h"]
+        yield* sql`
+          WITH gone AS (
+            DELETE FROM ${sql(table)} WHERE bucket IN (SELECT bucket FROM ${sql(table)} GROUP BY bucket HAVING count(*) > 1)
+            RETURNING *
+          ), folded AS (
+            SELECT bucket, ${sql.join(",", false)(columns.map((c) => sql`sum(${sql(c)})::int AS ${sql(c)}`))} FROM gone GROUP BY bucket
+          )
+          INSERT INTO ${sql(table)} (bucket, ${sql.join(",", false)(columns.map((c) => sql`${sql(c)}`))})
+          SELECT * FROM folded WHERE ${sql.join(" OR ", false)(columns.map((c) => sql`${sql(c)} <> 0`))}`
+      }
       yield* rebuildGroupChecks
       yield* rebuildGroupRestrictions
       return inserted.length

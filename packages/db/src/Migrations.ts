@@ -10,6 +10,7 @@ import auditLog from "./migrations/0007_audit_log.js"
 import panelIndexes from "./migrations/0008_panel_indexes.js"
 import hourlyChecked from "./migrations/0009_hourly_checked.js"
 import panelRollups from "./migrations/0010_panel_rollups.js"
+import restrictionRollups from "./migrations/0011_restriction_rollups.js"
 
 // fromRecord, not fromFileSystem: the panel's Vite bundle cannot import migration files dynamically.
 export const migrations = {
@@ -22,7 +23,8 @@ export const migrations = {
   "0007_audit_log": auditLog,
   "0008_panel_indexes": panelIndexes,
   "0009_hourly_checked": hourlyChecked,
-  "0010_panel_rollups": panelRollups
+  "0010_panel_rollups": panelRollups,
+  "0011_restriction_rollups": restrictionRollups
 }
 
 export const migrationsTable = "nezuko_migrations"

@@ -174,6 +174,81 @@ export const panelStatsSuite = (name: string, database: Layer.Layer<SqlClient.Sq
         expect(month.some((g) => g.groupId === seeded(8) && g.count >= 30)).toBe(false)
       }))
 
+    it.effect("the restriction rollups (funnel, time to verify) follow inserts, state changes, deletes, a re-key and the fold", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const analytics = yield* AnalyticsRepo
+        const rollup = Effect.flatMap(HourlyRollup, (r) => r.run)
+        if ((yield* sql`SELECT 1 FROM groups WHERE chat_id = ${seeded(1)}`).length === 0) yield* seedDataset({ groups: 300, decisions: 15_000, days: 30 })
+        const expectCharts = Effect.gen(function* () {
+          const t = Date.now()
+          const midnight = t - (t % day)
+          const ranges: ReadonlyArray<AnalyticsRange> = [
+            { from: new Date(t - 30 * day), to: new Date(t), bucket: "day", timezone: "Europe/Berlin", groupId: null },
+            { from: new Date(t - 90 * day), to: new Date(t), bucket: "day", timezone: "UTC", groupId: null },
+            { from: new Date(t - 7 * day), to: new Date(t), bucket: "day", timezone: "UTC", groupId: null },
+            { from: new Date(t - day), to: new Date(t), bucket: "hour", timezone: "UTC", groupId: null },
+            { from: new Date(midnight - 20 * day), to: new Date(midnight - 10 * day), bucket: "day", timezone: "UTC", groupId: null },
+            { from: new Date(midnight - 12 * day + 10 * 60_000), to: new Date(midnight - 12 * day + 50 * 60_000), bucket: "day", timezone: "UTC", groupId: null },
+            { from: new Date(midnight - 12 * day - 30 * 60_000), to: new Date(midnight - 9 * day - 90 * 60_000 + 7_000), bucket: "day", timezone: "Asia/Kolkata", groupId: null },
+            { from: new Date(t - 30 * day), to: new Date(t), bucket: "day", timezone: "Europe/Berlin", groupId: seeded(8) }
+          ]
+          for (const r of ranges) {
+            const group = r.groupId === null ? sql`true` : sql`group_id = ${r.groupId}`
+            const [funnel] = yield* sql`
+              SELECT count(*)::int AS restricted, count(*) FILTER (WHERE state = 'verified' AND (deadline_at IS NULL OR resolved_at <= deadline_at))::int AS verified,
+                     count(*) FILTER (WHERE state IN ('kicked', 'banned'))::int AS removed, count(*) FILTER (WHERE state = 'pending')::int AS pending
+              FROM restrictions WHERE created_at >= ${r.from} AND created_at < ${r.to} AND ${group}`
+            expect(yield* analytics.funnel(r)).toEqual(funnel)
+            const [ttv] = yield* sql`
+              SELECT count(*) FILTER (WHERE d < 60)::int AS under1m, count(*) FILTER (WHERE d >= 60 AND d < 300)::int AS m1to5,
+                     count(*) FILTER (WHERE d >= 300 AND d < 1800)::int AS m5to30, count(*) FILTER (WHERE d >= 1800 AND d < 86400)::int AS m30to24h,
+                     count(*) FILTER (WHERE d >= 86400)::int AS over24h
+              FROM (SELECT extract(epoch FROM resolved_at - created_at) AS d FROM restrictions
+                    WHERE state = 'verified' AND resolved_at >= ${r.from} AND resolved_at < ${r.to} AND ${group}) t`
+            expect(yield* analytics.timeToVerify(r)).toEqual(ttv)
+          }
+        })
+        const [stored] = yield* sql<{ readonly funnelRows: number; readonly ttvRows: number }>`
+          SELECT (SELECT count(*)::int FROM restriction_funnel_hourly) AS funnel_rows, (SELECT count(*)::int FROM verify_time_hourly) AS ttv_rows`
+        expect(stored?.funnelRows).toBeGreaterThan(0)
+        expect(stored?.ttvRows).toBeGreaterThan(0)
+        yield* expectCharts
+
+        // Whole hours in the middle of history: every funnel stage and every time-to-verify bucket, some late.
+        yield* sql`
+          INSERT INTO restrictions (group_id, user_id, trigger, state, created_at, resolved_at, deadline_at)
+          SELECT ${seeded(8)}, 7000000 + i, 'message', (ARRAY['verified', 'verified', 'kicked', 'banned', 'pending', 'released', 'verified'])[1 + i % 7],
+                 now() - interval '11 days' - (i || ' minutes')::interval,
+                 CASE WHEN i % 7 IN (0, 1, 6) THEN now() - interval '11 days' - (i || ' minutes')::interval
+                      + (ARRAY[interval '10 seconds', interval '3 minutes', interval '20 minutes', interval '2 hours', interval '3 days'])[1 + i % 5]
+                      WHEN i % 7 IN (2, 3, 5) THEN now() - interval '10 days' END,
+                 CASE WHEN i % 3 <> 0 THEN now() - interval '11 days' - (i || ' minutes')::interval + interval '10 minutes' END
+          FROM generate_series(1, 140) i`
+        yield* expectCharts
+        // State changes: pending ones verified or kicked, verified ones banned, and an update that changes no figure.
+        yield* sql`UPDATE restrictions SET state = 'verified', resolved_at = now() - interval '9 days' WHERE state = 'pending' AND user_id % 3 = 0`
+        yield* sql`UPDATE restrictions SET state = 'kicked', resolved_at = now() WHERE state = 'pending' AND user_id % 3 = 1 AND created_at < now() - interval '1 hour'`
+        yield* sql`UPDATE restrictions SET state = 'banned' WHERE state = 'verified' AND user_id % 11 = 0`
+        yield* sql`UPDATE restrictions SET resolved_at = resolved_at + interval '2 hours', deadline_at = deadline_at - interval '5 minutes' WHERE user_id % 13 = 0`
+        yield* sql`UPDATE restrictions SET prompt_message_id = 42 WHERE user_id % 5 = 0`
+        yield* expectCharts
+        yield* rollup
+        const [folded] = yield* sql<{ readonly dup: number }>`
+          SELECT ((SELECT count(*) - count(DISTINCT bucket) FROM restriction_funnel_hourly) + (SELECT count(*) - count(DISTINCT bucket) FROM verify_time_hourly))::int AS dup`
+        expect(folded?.dup).toBe(0)
+        yield* expectCharts
+        // A group's cascaded delete, a supergroup re-key (the cascade updates its restrictions), retention.
+        yield* sql`DELETE FROM groups WHERE chat_id = ${seeded(15)}`
+        yield* sql`UPDATE groups SET chat_id = ${seeded(900)}, migrated_from_chat_id = ${seeded(22)} WHERE chat_id = ${seeded(22)}`
+        yield* expectCharts
+        yield* sql`DELETE FROM restrictions WHERE state <> 'pending' AND created_at < now() - interval '25 days'`
+        yield* sql`INSERT INTO restrictions (group_id, user_id, trigger, state, created_at) VALUES (${seeded(8)}, 7999999, 'join', 'pending', now())`
+        yield* expectCharts
+        yield* rollup
+        yield* expectCharts
+      }))
+
     it.effect("the group cards' running sums follow inserts, enable/disable, health, links, deletes and a supergroup re-key, before and after the rollup folds them", () =>
       Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
