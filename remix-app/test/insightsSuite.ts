@@ -129,7 +129,8 @@ export const insightsSuite = (name: string, database: Layer.Layer<SqlClient.SqlC
     it("PANEL-16: act as a demo user — send, join, leave — and see the chat and the Bot API timeline; Viewers are refused", async () => {
       const admin = await signIn("admin")
       const page = await (await admin.send(`/sandbox?as=${DEMO.users.bob.id}`)).text()
-      expect(page).toContain("Demo Group, as <!-- -->Bob")
+      expect(page).toContain('id="group-chat"')
+      expect(page).toContain("Bob<!-- -->&#x27;s private chat with")
       const sent = await admin.send("/sandbox", { form: { _csrf: admin.csrf, intent: "send", as: String(DEMO.users.bob.id), text: "hello from the panel" } })
       expect(sent.status).toBe(303)
       expect(sandbox.driver.messages(DEMO.group.id).some((m) => m.message.text === "hello from the panel")).toBe(true)
@@ -142,5 +143,84 @@ export const insightsSuite = (name: string, database: Layer.Layer<SqlClient.SqlC
       expect((await admin.send("/sandbox", { form: { _csrf: admin.csrf, intent: "send", as: "1", text: "x" } })).status).toBe(400)
       const viewer = await signIn("viewer")
       expect((await viewer.send("/sandbox")).status).toBe(403)
+    })
+
+    // Nezuko's messages are sent here through the sandbox's Bot API as the bot would (no bot runs in this suite).
+    const botSends = async (params: Record<string, unknown>) => {
+      const response = await fetch(`${sandbox.apiRoot}/bot${sandbox.token}/sendMessage`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) })
+      const body = (await response.json()) as { ok: boolean; result: { message_id: number } }
+      expect(body.ok).toBe(true)
+      return body.result.message_id
+    }
+    const bob = DEMO.users.bob.id
+    const callbackFrom = (userId: number, data: string) =>
+      sandbox.driver.pendingUpdates().some((u) => u.callback_query?.from.id === userId && u.callback_query.data === data)
+
+    it("PANEL-16: a prompt's channel buttons join (or ask to join) as the user, its callback button is pressed as the user", async () => {
+      sandbox.driver.reset({ demo: true })
+      const admin = await signIn("admin")
+      const gated = (await (await fetch(`${sandbox.apiRoot}/bot${sandbox.token}/createChatInviteLink`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ chat_id: DEMO.news.id, creates_join_request: true })
+      })).json()) as { result: { invite_link: string } }
+      const prompt = await botSends({
+        chat_id: DEMO.group.id, text: "Bob, join the channels first",
+        reply_markup: { inline_keyboard: [[{ text: "Demo Channel", url: "https://t.me/demo_channel" }, { text: "Demo News", url: gated.result.invite_link }], [{ text: "I've joined", callback_data: `nz:v:${bob}` }]] }
+      })
+      const page = await (await admin.send(`/sandbox?as=${bob}`)).text()
+      expect(page).toContain("Join Demo Channel as Bob")
+      expect(page).toContain("Ask to join Demo News as Bob")
+      expect(page).toContain("I&#x27;ve joined")
+      const form = { _csrf: admin.csrf, as: String(bob), group: String(DEMO.group.id) }
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "follow", url: "https://t.me/demo_channel" } })).status).toBe(303)
+      expect(sandbox.driver.member(DEMO.channel.id, bob).status).toBe("member")
+      expect(await (await admin.send(`/sandbox?as=${bob}`)).text()).toContain("Bob is already in Demo Channel.")
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "follow", url: gated.result.invite_link } })).status).toBe(303)
+      expect(sandbox.driver.chat(DEMO.news.id).joinRequests.map((r) => r.userId)).toEqual([bob])
+      expect(sandbox.driver.member(DEMO.news.id, bob).status).toBe("left")
+      const pressed = await admin.send("/sandbox", { form: { ...form, intent: "press", chat: String(DEMO.group.id), message: String(prompt), data: `nz:v:${bob}` } })
+      expect(pressed.status).toBe(303)
+      expect(pressed.headers.get("location")).toBe(`/sandbox?as=${bob}&group=${DEMO.group.id}`)
+      expect(callbackFrom(bob, `nz:v:${bob}`)).toBe(true)
+      const outside = await admin.send("/sandbox", { form: { ...form, intent: "follow", url: "https://example.org/x" } })
+      expect(outside.status).toBe(400)
+      expect(await outside.text()).toContain("That link leads outside the sandbox.")
+    })
+
+    it("PANEL-16: the user's private chat with the bot — /start, deep links, DMs with buttons, writing privately; a join request for the group", async () => {
+      sandbox.driver.reset({ demo: true })
+      const admin = await signIn("admin")
+      const form = { _csrf: admin.csrf, as: String(bob) }
+      expect(await (await admin.send(`/sandbox?as=${bob}`)).text()).toContain("Bob has not opened the bot yet")
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "start" } })).status).toBe(303)
+      expect(sandbox.driver.messages(bob).map((m) => m.message.text)).toEqual(["/start"])
+      const dm = await botSends({ chat_id: bob, text: "Welcome to the verification", reply_markup: { inline_keyboard: [[{ text: "Verify me", callback_data: "nz:dm:1" }]] } })
+      const deepLink = `https://t.me/${sandbox.driver.botUser.username}?start=setup`
+      await botSends({ chat_id: DEMO.group.id, text: "Set me up", reply_markup: { inline_keyboard: [[{ text: "Open in private", url: deepLink }]] } })
+      const page = await (await admin.send(`/sandbox?as=${bob}`)).text()
+      expect(page).toContain("Welcome to the verification")
+      expect(page).toContain("Open the bot as Bob (/start setup)")
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "press", chat: String(bob), message: String(dm), data: "nz:dm:1" } })).status).toBe(303)
+      expect(callbackFrom(bob, "nz:dm:1")).toBe(true)
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "follow", url: deepLink } })).status).toBe(303)
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "send", chat: String(bob), text: "hello bot" } })).status).toBe(303)
+      expect(sandbox.driver.messages(bob).filter((m) => !m.byBot).map((m) => m.message.text)).toEqual(["/start", "/start setup", "hello bot"])
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "start", payload: "no spaces allowed" } })).status).toBe(400)
+
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "leave", chat: String(DEMO.group.id) } })).status).toBe(303)
+      expect(await (await admin.send(`/sandbox?as=${bob}`)).text()).toContain("Request to join")
+      expect((await admin.send("/sandbox", { form: { ...form, intent: "request", chat: String(DEMO.group.id) } })).status).toBe(303)
+      expect(sandbox.driver.chat(DEMO.group.id).joinRequests.map((r) => r.userId)).toEqual([bob])
+      expect(await (await admin.send(`/sandbox?as=${bob}`)).text()).toContain("join request pending")
+    })
+
+    it("PANEL-16: Viewers can't follow links, press buttons or write privately as a demo user", async () => {
+      sandbox.driver.reset({ demo: true })
+      const viewer = await signIn("viewer")
+      const form = { _csrf: viewer.csrf, as: String(bob) }
+      for (const intent of [{ intent: "follow", url: "https://t.me/demo_channel" }, { intent: "start" }, { intent: "send", chat: String(bob), text: "hi" }, { intent: "request", chat: String(DEMO.group.id) }]) {
+        expect((await viewer.send("/sandbox", { form: { ...form, ...intent } })).status).toBe(403)
+      }
+      expect(sandbox.driver.member(DEMO.channel.id, bob).status).toBe("left")
+      expect(sandbox.driver.chats().some((c) => c.id === bob)).toBe(false)
     })
   })

@@ -71,8 +71,10 @@ describe("panel journeys in a real browser", () => {
   it("Bob posts on the sandbox page and gets muted; the Members tab unmutes him; his verification shows on the dashboard", async () => {
     const before = await checksToday()
     await page.goto(`${demo.panelUrl}/sandbox?as=${bob}`)
-    await page.fill('input[name="text"]', "hi from Bob")
-    await page.getByRole("button", { name: "Send" }).click()
+    // The page also holds Bob's private chat with its own message box: write in the group's.
+    const groupChat = page.locator("#group-chat")
+    await groupChat.locator('input[name="text"]').fill("hi from Bob")
+    await groupChat.getByRole("button", { name: "Send" }).click()
     await page.locator(".log strong", { hasText: "restrictChatMember" }).first().waitFor({ timeout: 20_000 })
     await shot("06-sandbox-muted")
     await page.goto(`${demo.panelUrl}/groups/${group}?tab=members`)
@@ -84,12 +86,12 @@ describe("panel journeys in a real browser", () => {
     await page.goto(`${demo.panelUrl}/sandbox?as=${bob}`)
     const overlay = await page.evaluate(() => document.querySelector("vite-error-overlay")?.shadowRoot?.textContent ?? "")
     expect(overlay).toBe("")
-    await page.fill('input[name="text"]', "hi again")
-    await page.getByRole("button", { name: "Send" }).click()
+    await groupChat.locator('input[name="text"]').fill("hi again")
+    await groupChat.getByRole("button", { name: "Send" }).click()
     await page.waitForTimeout(1500)
     for (const channel of [DEMO.channel.id, DEMO.news.id]) {
       await page.goto(`${demo.panelUrl}/sandbox?as=${bob}`)
-      await page.locator(`form:has(input[name="chat"][value="${channel}"]) button`).click()
+      await page.locator(`#memberships form:has(input[name="chat"][value="${channel}"]) button`).click()
       await page.waitForURL(/\/sandbox/)
     }
     await page.waitForTimeout(6_000) // the verification log is flushed every 5 s (DATA-21)
