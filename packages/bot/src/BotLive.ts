@@ -9,10 +9,12 @@ import { BotStatusJobsLive, LeaderDutiesLive } from "./runtime/BotStatusJobs.js"
 import { DeleteJobsLive } from "./runtime/DeleteJobs.js"
 import { TelegramLive } from "./runtime/Infra.js"
 import { JobRegistry, makeJobRunner } from "./runtime/JobRunner.js"
-import { LeaderLive } from "./runtime/Leader.js"
+import { LeaderDuties, LeaderLive } from "./runtime/Leader.js"
+import { MemberSyncJobsLive, scheduleMemberSync } from "./runtime/MemberSyncJobs.js"
 import { OutboxReplayLive } from "./runtime/OutboxReplay.js"
 import { PollingLive } from "./runtime/Polling.js"
 import { ReconcileJobsLive } from "./runtime/ReconcileJobs.js"
+import { RetentionJobsLive, scheduleRetention } from "./runtime/RetentionJobs.js"
 import { TimeoutJobsLive } from "./runtime/TimeoutJobs.js"
 import { WebhookLive } from "./runtime/Webhook.js"
 
@@ -23,7 +25,8 @@ export const IntakeLive = Layer.unwrapEffect(
 )
 
 /** Every job kind this process can run (OPS-16): add the layer of a new kind here (`jobHandler(kind, schema, run)`). */
-export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive, BotStatusJobsLive, BatchScanJobsLive, ReconcileJobsLive)
+export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive, BotStatusJobsLive, BatchScanJobsLive, ReconcileJobsLive,
+  MemberSyncJobsLive, RetentionJobsLive)
 
 /** The `jobs` role (OPS-1): the durable job runner and the outbox replay. */
 export const JobsRoleLive = Layer.unwrapEffect(
@@ -33,13 +36,23 @@ export const JobsRoleLive = Layer.unwrapEffect(
       : Layer.empty)
 )
 
+/** The leader's periodic duties (OPS-12, OPS-16): health checks and reconcile, then member_sync and retention. */
+export const AllLeaderDutiesLive = Layer.effect(
+  LeaderDuties,
+  Effect.gen(function* () {
+    const base = yield* LeaderDuties
+    const context = yield* Effect.context<Jobs>()
+    return [...base, Effect.provide(scheduleMemberSync, context), Effect.provide(scheduleRetention, context)]
+  })
+).pipe(Layer.provide(LeaderDutiesLive))
+
 /**
  * The bot process's roles over one runtime: getMe (BOT-2), the grammY bot with `features`, the intake, leader
  * election with the heartbeat (OPS-12), the jobs role and the breaker alerts (LIM-12). Needs the database and
  * the KeyValueStore from the process graph. Every query below runs behind the `postgres` breaker
  * (PostgresBreakerLive), so an outage opens it and the intake stops taking updates until it closes (LIM-13).
  */
-export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(Layer.provide(LeaderDutiesLive))), JobsRoleLive, BreakerAlertsLive).pipe(
+export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(Layer.provide(AllLeaderDutiesLive))), JobsRoleLive, BreakerAlertsLive).pipe(
   Layer.provide(makeBotLayer(features)),
   Layer.provide(EngineLive),
   Layer.provide(BotIdentityLive),
