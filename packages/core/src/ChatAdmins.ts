@@ -44,9 +44,9 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
       return admins
     })
 
-    // Decoded per process in front of the shared `adm:` entry, re-read in the background after 10 s and gone
-    // after 60 s; a change seen here invalidates both.
-    const local = yield* makeLocalCache({ capacity: 20_000, fresh: Duration.seconds(10), maxAge: Duration.seconds(60), lookup: load })
+    // Decoded per process in front of the shared `adm:` entry, never older than 10 s and renewed in the
+    // background while in use; a change seen here invalidates both.
+    const local = yield* makeLocalCache({ capacity: 20_000, refreshAfter: Duration.seconds(7), maxAge: Duration.seconds(10), lookup: load })
     const list = (groupId: ChatId) => local.get(groupId)
 
     return {

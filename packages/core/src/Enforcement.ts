@@ -57,11 +57,16 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
           return { _tag: "Exempt", reason: "admin", startedAt } as const
         }
         if (yield* flags.isWhitelisted(g.chatId, user.id)) return { _tag: "Exempt", reason: "whitelist", startedAt } as const
-        const pending = yield* flags.pending(g.chatId, user.id)
-        const channels = verifiable(g.channels)
-        if (Option.isSome(pending) && trigger === "message") {
-          return { _tag: "Pending", startedAt, channels } as const
+        if (trigger === "message" && (yield* flags.isPending(g.chatId, user.id))) {
+          return { _tag: "Pending", startedAt, channels: verifiable(g.channels) } as const
         }
+        return yield* membershipOf(g, user, startedAt)
+      })
+
+    /** BOT-24: every linked channel, in parallel. */
+    const membershipOf = (g: GroupSnapshot, user: Sender, startedAt: number) =>
+      Effect.gen(function* () {
+        const channels = verifiable(g.channels)
         const checks = yield* membership.checkAll(channels.map((c) => c.chatId), user.id, { priority: 1 })
         return { _tag: "Checked", startedAt, channels, checks, decision: decide(channels, checks, g.settings), cached: checks.every((c) => c.cached) } as const
       })
@@ -103,17 +108,19 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
         return yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "exempt", reason: cls.reason, startedAt })
       }
       if (cls._tag === "ChannelIdentity") return yield* channelIdentity(m, g, cls.senderChatId)
-      const outcome = yield* evaluate(g, m.from, "message", startedAt)
-      const base = { groupId: g.chatId, userId: m.from.id, trigger: "message" as const, startedAt: outcome.startedAt }
-      if (outcome._tag === "Exempt") return yield* decisions.record({ ...base, decision: "exempt", reason: outcome.reason })
+      const first = yield* evaluate(g, m.from, "message", startedAt)
+      const base = { groupId: g.chatId, userId: m.from.id, trigger: "message" as const, startedAt }
+      if (first._tag === "Exempt") return yield* decisions.record({ ...base, decision: "exempt", reason: first.reason })
       const request = {
         group: g, user: m.from, trigger: "message" as const, template: "prompt.message" as const,
-        checked: outcome.channels.map((c) => c.chatId), startedAt: outcome.startedAt, messageId: m.messageId, threadId: m.threadId
+        checked: first.channels.map((c) => c.chatId), startedAt, messageId: m.messageId, threadId: m.threadId
       }
-      if (outcome._tag === "Pending") {
+      if (first._tag === "Pending") {
         if (g.settings.dryRun) return yield* decisions.record({ ...base, decision: "dry_run", reason: "would_restrict", channelIds: request.checked, cached: true })
-        return yield* restrictor.restrict({ ...request, missing: outcome.channels, cached: true })
+        const done = yield* restrictor.restrict({ ...request, missing: first.channels, cached: true, onlyIfPending: true })
+        if (done !== "no_record") return
       }
+      const outcome = first._tag === "Checked" ? first : yield* membershipOf(g, m.from, startedAt)
       const { checks, decision } = outcome
       const channelIds = checks.map((c) => c.channelId)
       if (decision._tag === "Pass") return yield* decisions.record({ ...base, decision: "pass", channelIds, cached: outcome.cached })

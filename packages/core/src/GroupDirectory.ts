@@ -36,7 +36,6 @@ const codec = Schema.parseJson(GroupSnapshot)
 const encode = Schema.encodeSync(codec)
 const decode = Schema.decodeUnknownOption(codec)
 const ttl = Duration.seconds(60)
-const localFresh = Duration.seconds(5)
 const key = (groupId: ChatId) => `cfg:${groupId}`
 
 /** A link to a channel as the prompt shows it (BOT-14): public username first, then a stored link. */
@@ -86,10 +85,10 @@ export class GroupDirectory extends Effect.Service<GroupDirectory>()("@nezuko/co
         return fresh
       })
 
-    // A decoded copy per process in front of the shared `cfg:` entry, refreshed in the background after 5 s:
+    // A decoded copy per process in front of the shared `cfg:` entry, renewed in the background while in use:
     // the hot path needs no round trip and no decode. Changes arrive at once through nz:inv (invalidate), and
-    // within 5 s of use otherwise.
-    const local = yield* makeLocalCache({ capacity: 20_000, fresh: localFresh, maxAge: ttl, lookup: load })
+    // a copy is never older than CACHE-7's 5 s.
+    const local = yield* makeLocalCache({ capacity: 20_000, refreshAfter: Duration.seconds(3), maxAge: Duration.seconds(5), lookup: load })
 
     const get = (groupId: ChatId) => local.get(groupId)
 

@@ -7,23 +7,23 @@ export interface LocalCache<K, A, E> {
 }
 
 /**
- * Effect's Cache with refresh-ahead, for per-process copies on the hot path. A value younger than `fresh` is
- * served as is; an older one is still served while one background lookup replaces it (Cache.refresh keeps
- * the old value readable meanwhile); after `maxAge` it is gone and the next get waits for the lookup. Without
- * this a hot group's copy expired every few seconds and the message that found it expired waited for Redis
- * or PostgreSQL — the tail of the decision latency (OPS-17). Changes made elsewhere still arrive through
- * `invalidate` (nz:inv, CACHE-7); `maxAge` bounds staleness when those events cannot arrive.
- * Failed lookups are not kept. Background lookups run in `scope`, so they end with the owning layer.
+ * Effect's Cache with refresh-ahead, for per-process copies on the hot path. A value is never served older
+ * than `maxAge` (the staleness bound, e.g. CACHE-7's 5 s); once it is older than `refreshAfter`, a read
+ * still gets it and starts one background lookup that replaces it (Cache.refresh keeps the old value readable
+ * meanwhile). A copy in use is therefore renewed before it expires, and the message that would have found it
+ * expired does not wait for Redis or PostgreSQL — that wait was the tail of the decision latency (OPS-17).
+ * A copy nobody reads simply expires. Failed lookups are not kept. Background lookups run in the caller's
+ * scope, so they end with the owning layer.
  */
 export const makeLocalCache = <K, A, E>(options: {
   readonly capacity: number
-  readonly fresh: Duration.DurationInput
+  readonly refreshAfter: Duration.DurationInput
   readonly maxAge: Duration.DurationInput
   readonly lookup: (key: K) => Effect.Effect<A, E>
 }): Effect.Effect<LocalCache<K, A, E>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scope = yield* Effect.scope
-    const freshMs = Duration.toMillis(options.fresh)
+    const refreshAfterMs = Duration.toMillis(options.refreshAfter)
     const maxAge = Duration.decode(options.maxAge)
     const cache = yield* Cache.makeWith({
       capacity: options.capacity,
@@ -37,7 +37,7 @@ export const makeLocalCache = <K, A, E>(options: {
         if (refreshing.has(key)) return
         const stats = yield* cache.entryStats(key)
         const now = yield* Clock.currentTimeMillis
-        if (Option.isNone(stats) || now - stats.value.loadedMillis < freshMs) return
+        if (Option.isNone(stats) || now - stats.value.loadedMillis < refreshAfterMs) return
         refreshing.add(key)
         yield* cache.refresh(key).pipe(
           Effect.ignore,

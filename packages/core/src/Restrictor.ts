@@ -33,6 +33,12 @@ export interface RestrictRequest {
   readonly knownMember?: ChatMember
   /** BOT-48's batch scan in `restrict` mode: mute without a prompt (the scan sends combined ones). */
   readonly silent?: boolean
+  /**
+   * BOT-23 row 9 decided from a process-local copy of the open records: if the record turns out closed under
+   * the lock, nothing is done and `"no_record"` is returned, so the caller decides from membership afresh
+   * instead of muting someone who verified a moment ago.
+   */
+  readonly onlyIfPending?: boolean
 }
 
 const lockTtl = Duration.seconds(10)
@@ -102,6 +108,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         // Step 2.
         const pending = yield* restrictions.findPending(groupId, userId)
         if (Option.isSome(pending)) return yield* alreadyPending(req, pending.value)
+        if (req.onlyIfPending) return "no_record" as const
         // Step 3.
         yield* deleteOffending(req)
         // Step 4: the prior state decides whether the bot mutes at all.

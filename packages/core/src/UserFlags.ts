@@ -4,9 +4,9 @@ import { Clock, Duration, Effect, Option, Runtime } from "effect"
 import { CacheEvents } from "./CacheEvents.js"
 import { makeLocalCache } from "./LocalCache.js"
 
-/** Re-read in the background after 5 s of use; without nz:inv (Redis down) never older than 60 s. */
-const fresh = Duration.seconds(5)
-const maxAge = Duration.seconds(60)
+/** Never older than CACHE-7's 5 s; renewed in the background while in use. */
+const refreshAfter = Duration.seconds(3)
+const maxAge = Duration.seconds(5)
 /**
  * Beyond this many rows a scope is not held in memory (a raid with tens of thousands of open records); its
  * users are then asked about one by one, as before.
@@ -21,11 +21,11 @@ interface Listing<A> {
 
 /**
  * BOT-23 rows 8 and 9 for the hot path. Each replica keeps, per group, the users with an open record and the
- * whitelisted users (plus the global whitelist), refreshed in the background: a few queries per group and
- * minute instead of one per message. The pending set is only a filter — a user in it still has their record
- * read, so a stale "pending" costs a query, and a stale "not pending" is what the restrict flow re-checks
- * under its lock. Whoever changes a record or the whitelist calls `forget`, which drops the group's sets here
- * and, through nz:inv, on every other replica and in the panel.
+ * whitelisted users (plus the global whitelist), renewed in the background while in use: a query per group
+ * every few seconds instead of one per message. Either answer may be seconds old: the restrict flow re-reads
+ * the record under its (group, user) lock before it acts, and decides afresh when the record is gone.
+ * Whoever changes a record or the whitelist calls `forget`, which drops the group's sets here and, through
+ * nz:inv, on every other replica and in the panel.
  */
 export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFlags", {
   scoped: Effect.gen(function* () {
@@ -35,7 +35,7 @@ export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFla
 
     const whitelists = yield* makeLocalCache({
       capacity: 20_000,
-      fresh,
+      refreshAfter,
       maxAge,
       lookup: (scope: Scope) =>
         Effect.map(whitelist.activeIn(scope === "global" ? null : scope, flagSetLimit + 1), (entries): Listing<ReadonlyMap<number, number | null>> => ({
@@ -45,7 +45,7 @@ export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFla
     })
     const pendings = yield* makeLocalCache({
       capacity: 20_000,
-      fresh,
+      refreshAfter,
       maxAge,
       lookup: (groupId: ChatId) =>
         Effect.map(restrictions.pendingUserIds(groupId, flagSetLimit + 1), (entries): Listing<ReadonlySet<number>> => ({
@@ -77,13 +77,17 @@ export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFla
         return yield* whitelist.isWhitelisted(groupId, userId)
       })
 
-    const pending = (groupId: ChatId, userId: UserId) =>
+    const isPending = (groupId: ChatId, userId: UserId) =>
       Effect.flatMap(pendings.get(groupId), (l) =>
-        l.complete && !l.entries.has(userId) ? Effect.succeedNone : restrictions.findPending(groupId, userId))
+        l.complete ? Effect.succeed(l.entries.has(userId)) : Effect.map(restrictions.findPending(groupId, userId), Option.isSome))
 
     return {
       isWhitelisted,
-      pending,
+      /**
+       * Whether the user has an open record here, from this process's copy: a hint for BOT-23 row 9 that can be
+       * seconds old. Whoever acts on it re-reads the record under the (group, user) lock (Restrictor).
+       */
+      isPending,
       /** Called wherever this replica creates or closes a record or changes the whitelist for the pair. */
       forget: (groupId: ChatId, _userId: UserId) => Effect.zipRight(drop(groupId), events.publish({ kind: "flags", id: groupId }))
     } as const

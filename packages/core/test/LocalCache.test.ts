@@ -3,13 +3,13 @@ import { Effect, Fiber, TestClock } from "effect"
 import { expect } from "vitest"
 import { makeLocalCache } from "../src/LocalCache.js"
 
-it.scoped("refresh-ahead: fresh copies as is, stale ones served while one lookup replaces them, none past maxAge", () =>
+it.scoped("refresh-ahead: young copies as is, older ones served while one lookup replaces them, none past maxAge", () =>
   Effect.gen(function* () {
     let version = 0
     let lookups = 0
     const cache = yield* makeLocalCache({
       capacity: 10,
-      fresh: "5 seconds",
+      refreshAfter: "5 seconds",
       maxAge: "60 seconds",
       lookup: (key: string) => Effect.sync(() => {
         lookups++
@@ -43,7 +43,7 @@ it.scoped("a slow lookup is started once for many stale reads; failures are not 
     let fail = false
     const cache = yield* makeLocalCache({
       capacity: 10,
-      fresh: "5 seconds",
+      refreshAfter: "5 seconds",
       maxAge: "60 seconds",
       lookup: (_: number) => Effect.suspend(() => {
         lookups++
