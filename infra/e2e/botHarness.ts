@@ -3,7 +3,7 @@ import { BotLive, type DemoWorld, seedDemoProtection } from "@nezuko/bot"
 import { DEMO, type SandboxDriver, type SandboxOptions, startSandbox } from "@nezuko/telegram-sandbox"
 import { SqlClient } from "@effect/sql"
 import { ConfigProvider, Effect, Layer, ManagedRuntime } from "effect"
-import { createDatabase, freePort } from "./support.js"
+import { createDatabase, freePort, waitForIntake } from "./support.js"
 
 export interface NezukoOptions {
   /** Configuration on top of the harness defaults (sandbox root and token, throwaway database, log level). */
@@ -67,7 +67,7 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
     const mark = sandbox.driver.mark()
     runtime = ManagedRuntime.make(layer)
     await runtime.runtime()
-    await sandbox.driver.waitUntil(() => sandbox.driver.calls({ method: "getUpdates", after: mark }).length > 0, { timeoutMs: 10_000 })
+    await waitForIntake(sandbox.driver, mark, 30_000)
   }
   const query = <A extends object>(text: string) => runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<A>(text)))
   /** Changes stored settings directly (as the panel would) and drops the group's cached snapshot. */

@@ -4,7 +4,7 @@ import { seedDemoProtection } from "@nezuko/bot"
 import { DEMO, startSandbox } from "@nezuko/telegram-sandbox"
 import { ConfigProvider, Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createDatabase, eventually, freePort, type RunningProcess, startProcess } from "./support.js"
+import { createDatabase, eventually, freePort, type RunningProcess, startProcess, waitForIntake } from "./support.js"
 
 const G = DEMO.group.id
 // Issue #7: a 200-update burst, half subscribers and half not.
@@ -28,7 +28,7 @@ describe("AT-10: kill -9 in the middle of a burst, then restart", () => {
     }
     const mark = sandbox.driver.mark()
     const started = startProcess("packages/bot/src/main.ts", env)
-    await sandbox.driver.waitForCall((c) => c.method === "getUpdates", { after: mark, timeoutMs: 60_000 }).catch((error: unknown) => {
+    await waitForIntake(sandbox.driver, mark, 60_000).catch((error: unknown) => {
       throw new Error(`the bot did not poll within 60 s (exit ${started.child.exitCode}): ${String(error)}\n${started.output().slice(-4_000)}`)
     })
     return started

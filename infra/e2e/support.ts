@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
 import { createServer as createNetServer, connect, type Socket } from "node:net"
 import { fileURLToPath } from "node:url"
+import type { SandboxDriver } from "@nezuko/telegram-sandbox"
 import pg from "pg"
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
@@ -219,3 +220,27 @@ export const startGetMeServer = async (): Promise<{ url: string; server: Server 
   const address = server.address()
   return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, server }
 }
+
+/**
+ * Calls the bot makes on its own schedule whatever the test does: the poll itself and the leader's member_sync
+ * (OPS-16), which may fall into any test's window. "Nothing happened" assertions leave them out.
+ */
+export const periodic: ReadonlySet<string> = new Set(["getUpdates", "getChatMemberCount"])
+
+/**
+ * Resolves once a (re)started bot takes updates: a getUpdates answered after `after` (it had updates waiting),
+ * or a long poll it holds now. Waiting for an answer alone would take the whole 30 s poll (OPS-9) when nothing
+ * is queued.
+ */
+export const waitForIntake = (driver: SandboxDriver, after: number, timeoutMs: number) =>
+  new Promise<void>((resolve, reject) => {
+    let settled = false
+    const settle = (error?: unknown) => {
+      if (settled) return
+      settled = true
+      if (error === undefined) resolve()
+      else reject(error)
+    }
+    driver.waitForCall((c) => c.method === "getUpdates", { after, timeoutMs }).then(() => settle(), settle)
+    driver.waitForPolling({ timeoutMs }).then(() => settle(), () => undefined)
+  })
