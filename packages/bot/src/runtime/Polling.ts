@@ -124,10 +124,16 @@ export const PollingLive = Layer.scopedDiscard(
     const failures = yield* Ref.make(0)
     const pause = (delay: Duration.Duration) => Effect.asVoid(untilStopped(Effect.sleep(delay)))
 
+    // A poller's first request does not wait: it answers at once whether Telegram is reachable (readiness) and
+    // what is pending; only then does the 30 s long poll start. Otherwise a quiet bot would report "starting"
+    // for up to 30 s after every start or failover.
+    const warm = yield* Ref.make(false)
+
     const pollOnce = Effect.gen(function* () {
       const from = yield* Ref.get(offset)
+      const timeout = (yield* Ref.get(warm)) ? longPollSeconds : 0
       const fetched = yield* untilStopped(
-        getUpdates({ ...(from === undefined ? {} : { offset: from }), limit: batchLimit, timeout: longPollSeconds })
+        getUpdates({ ...(from === undefined ? {} : { offset: from }), limit: batchLimit, timeout })
       ).pipe(Effect.either)
       if (fetched._tag === "Left") {
         const error = fetched.left
@@ -146,6 +152,7 @@ export const PollingLive = Layer.scopedDiscard(
       const updates = fetched.right.value
       yield* Ref.set(failures, 0)
       yield* Ref.set(problem, Option.none())
+      yield* Ref.set(warm, true)
       yield* health.ready("intake")
       if (updates.length === 0) return
       // Not raced with `stop`: a started batch finishes (or the shutdown grace interrupts it, unconfirmed).
@@ -160,6 +167,7 @@ export const PollingLive = Layer.scopedDiscard(
       while (!(yield* Deferred.isDone(stop))) {
         if (!(yield* lock.isHeld)) {
           webhookChecked = false
+          yield* Ref.set(warm, false)
           yield* publish("standby")
           yield* health.ready("intake")
           yield* untilStopped(lock.awaitHeld)
