@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
-import { createServer as createNetServer, connect, type Socket } from "node:net"
+import { createServer as createNetServer, connect } from "node:net"
 import { fileURLToPath } from "node:url"
 import type { SandboxDriver } from "@nezuko/telegram-sandbox"
+export { startTcpProxy } from "@nezuko/testing"
 import pg from "pg"
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
@@ -146,44 +147,6 @@ export const createDatabase = async () => {
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await c.end()
     }
-  }
-}
-
-/**
- * A TCP proxy in front of Postgres that a test can cut and restore: it stands for "Postgres stopped" without
- * stopping the machine's shared server.
- */
-export const startTcpProxy = async (target: { host: string; port: number }) => {
-  const sockets = new Set<Socket>()
-  let open = true
-  const server = createNetServer((client) => {
-    if (!open) return client.destroy()
-    const upstream = connect(target.port, target.host)
-    sockets.add(client).add(upstream)
-    client.pipe(upstream).pipe(client)
-    const close = () => {
-      client.destroy()
-      upstream.destroy()
-      sockets.delete(client)
-      sockets.delete(upstream)
-    }
-    client.on("error", close).on("close", close)
-    upstream.on("error", close).on("close", close)
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  const port = typeof address === "object" && address ? address.port : 0
-  return {
-    port,
-    cut: () => {
-      open = false
-      for (const socket of sockets) socket.destroy()
-      sockets.clear()
-    },
-    restore: () => {
-      open = true
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }
 

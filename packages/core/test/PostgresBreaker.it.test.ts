@@ -1,8 +1,7 @@
-import { createServer, connect, type Socket } from "node:net"
 import { describe, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { dbCall, makePgLayer } from "@nezuko/db"
-import { ResilienceTest, serverUrl } from "@nezuko/testing"
+import { ResilienceTest, serverUrl, startTcpProxy } from "@nezuko/testing"
 import { Cause, Clock, Effect, Exit, Layer, Redacted, Schedule } from "effect"
 import { expect } from "vitest"
 import { CircuitBreakers } from "../src/CircuitBreakers.js"
@@ -12,41 +11,11 @@ import { PostgresBreakerLive } from "../src/Database.js"
 const tcpProxy = Effect.acquireRelease(
   Effect.promise(async () => {
     const target = new URL(serverUrl)
-    const sockets = new Set<Socket>()
-    let open = true
-    const server = createServer((client) => {
-      if (!open) return client.destroy()
-      const upstream = connect(Number(target.port || 5432), target.hostname)
-      sockets.add(client).add(upstream)
-      client.pipe(upstream).pipe(client)
-      const close = () => {
-        client.destroy()
-        upstream.destroy()
-        sockets.delete(client)
-        sockets.delete(upstream)
-      }
-      client.on("error", close).on("close", close)
-      upstream.on("error", close).on("close", close)
-    })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    const url = new URL(serverUrl)
-    url.port = String(port)
-    return {
-      url: url.toString(),
-      server,
-      cut: Effect.sync(() => {
-        open = false
-        for (const socket of sockets) socket.destroy()
-        sockets.clear()
-      }),
-      restore: Effect.sync(() => {
-        open = true
-      })
-    }
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
+    target.port = String(proxy.port)
+    return { url: target.toString(), cut: Effect.sync(proxy.cut), restore: Effect.sync(proxy.restore), close: proxy.close }
   }),
-  ({ server }) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  ({ close }) => Effect.promise(close)
 )
 
 // LIM-12 defaults: 3 consecutive outages open it; 1 s open (instead of 30) keeps the test short.
