@@ -26,7 +26,8 @@ describe("pnpm bot against a fresh database and a Bot API stand-in", () => {
       HEALTH_PORT: String(port),
       LOG_FORMAT: "json"
     })
-    await eventually(async () => (await getJson(`${health}/readyz`)).status === 200, 30_000, "/readyz 200")
+    // A cold `pnpm bot` compiles the whole graph with tsx first; on two busy cores that alone can take 30 s.
+    await eventually(async () => (await getJson(`${health}/readyz`)).status === 200, 60_000, "/readyz 200")
   })
 
   afterAll(async () => {
