@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type Browser, chromium } from "playwright-core"
+import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DemoProcess, startDemo } from "./demoProcess.js"
+import { type DemoProcess, launchChromium, startDemo } from "./demoProcess.js"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 const shots = join(repoRoot, "screenshots", "panel")
@@ -16,11 +16,7 @@ describe("AT-25 (first part) and the panel in a real browser", () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true })
     demo = await startDemo()
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
-    })
+    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {

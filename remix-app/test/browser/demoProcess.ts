@@ -1,3 +1,4 @@
+import { chromium } from "playwright-core"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync } from "node:fs"
 import { createServer } from "node:net"
@@ -72,3 +73,11 @@ export const startDemo = async (): Promise<DemoProcess> => {
       })
   }
 }
+
+/** Debian's Chromium, headless, with nothing reaching out to the network on its own (STACK.md §13). */
+export const launchChromium = () =>
+  chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+  })

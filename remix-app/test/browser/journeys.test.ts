@@ -2,9 +2,9 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEMO } from "@nezuko/telegram-sandbox"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DemoProcess, startDemo } from "./demoProcess.js"
+import { type DemoProcess, launchChromium, startDemo } from "./demoProcess.js"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 const shots = join(repoRoot, "screenshots", "panel", "journeys")
@@ -20,11 +20,7 @@ describe("panel journeys in a real browser", () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true })
     demo = await startDemo()
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
-    })
+    browser = await launchChromium()
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
   }, 120_000)
 
