@@ -1,7 +1,7 @@
 import { it } from "@effect/vitest"
 import { Effect, Metric, MetricBoundaries } from "effect"
 import { expect } from "vitest"
-import { renderPrometheus } from "../src/Metrics.js"
+import { renderPrometheus, taggedBy } from "../src/Metrics.js"
 
 it.effect("renders counters as counters, gauges, and histograms with cumulative le buckets", () =>
   Effect.gen(function* () {
@@ -35,4 +35,23 @@ it.effect("label values are escaped", () =>
   Effect.gen(function* () {
     yield* Metric.set(Metric.tagged(Metric.gauge("test_escape"), "text", 'a"b\\c'), 1)
     expect(yield* renderPrometheus).toContain('test_escape{text="a\\"b\\\\c"} 1')
+  }))
+
+it.effect("taggedBy feeds the same series as nested Metric.tagged, with the fiber's own metric labels after its own", () =>
+  Effect.gen(function* () {
+    const calls = Metric.counter("test_tagged_by_total", { incremental: true })
+    const latency = Metric.histogram("test_tagged_by_seconds", MetricBoundaries.fromIterable([1]))
+    const callsBy = taggedBy(calls, "method", "outcome")
+    yield* Metric.increment(Metric.tagged(Metric.tagged(calls, "method", "send"), "outcome", "ok"))
+    yield* Metric.increment(callsBy("send", "ok"))
+    yield* Metric.increment(callsBy("send", "ok"))
+    yield* Metric.increment(callsBy("send", "error"))
+    yield* Metric.update(taggedBy(latency, "cached")("true"), 0.5)
+    yield* Metric.increment(callsBy("send", "ok")).pipe(Effect.tagMetrics("replica", "a"))
+    expect(yield* Metric.value(Metric.tagged(Metric.tagged(calls, "method", "send"), "outcome", "ok"))).toEqual(yield* Metric.value(callsBy("send", "ok")))
+    const text = yield* renderPrometheus
+    expect(text).toContain('test_tagged_by_total{method="send",outcome="ok"} 3')
+    expect(text).toContain('test_tagged_by_total{method="send",outcome="error"} 1')
+    expect(text).toContain('test_tagged_by_total{method="send",outcome="ok",replica="a"} 1')
+    expect(text).toContain('test_tagged_by_seconds_count{cached="true"} 1')
   }))

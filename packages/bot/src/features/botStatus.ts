@@ -12,7 +12,7 @@ export const botStatusFeature: Feature<EngineFeatureServices> = (run) => {
     const update = ctx.myChatMember
     const chat = update.chat
     if (chat.type === "private") return
-    await run(Effect.gen(function* () {
+    await run(ctx, Effect.gen(function* () {
       const status = yield* BotStatus
       const rights = botRightsOf(update.new_chat_member)
       if (chat.type === "channel") return yield* status.onChannel({ channelId: ChannelId.make(chat.id), rights })

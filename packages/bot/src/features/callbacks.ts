@@ -16,7 +16,7 @@ export const callbacksFeature: Feature<EngineFeatureServices> = (run) => {
     const query = ctx.callbackQuery
     const input = callbackInput(query)
     const data = parseCallbackData(query.data)
-    await run(Effect.gen(function* () {
+    await run(ctx, Effect.gen(function* () {
       const verification = yield* Verification
       switch (data?._tag) {
         case "VerifyUser":

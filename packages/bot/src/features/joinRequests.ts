@@ -11,7 +11,7 @@ export const joinRequestsFeature: Feature<EngineFeatureServices> = (run) => {
   const composer = new Composer()
   composer.on("chat_join_request", async (ctx) => {
     const request = ctx.chatJoinRequest
-    await run(Effect.flatMap(JoinRequests, (gate) => gate.onRequest({
+    await run(ctx, Effect.flatMap(JoinRequests, (gate) => gate.onRequest({
       groupId: ChatId.make(request.chat.id),
       user: toSender(request.from),
       userChatId: request.user_chat_id,

@@ -12,7 +12,7 @@ export const membersFeature: Feature<EngineFeatureServices> = (run) => {
   const composer = new Composer()
   composer.on("chat_member", async (ctx) => {
     const update = ctx.chatMember
-    await run(Effect.gen(function* () {
+    await run(ctx, Effect.gen(function* () {
       if (update.chat.type === "channel") {
         const events = yield* ChannelEvents
         return yield* events.onChannelMember(channelMemberInput(update))

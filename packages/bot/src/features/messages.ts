@@ -19,13 +19,13 @@ export const messagesFeature: Feature<EngineFeatureServices> = (run) => {
     const message: Message = ctx.msg
     const chatType = ctx.chat.type
     if (message.new_chat_members !== undefined) {
-      return run(Effect.flatMap(Enforcement, (e) => Effect.forEach(joinsFromServiceMessage(message), (j) => e.onJoin(j), { discard: true })).pipe(
+      return run(ctx, Effect.flatMap(Enforcement, (e) => Effect.forEach(joinsFromServiceMessage(message), (j) => e.onJoin(j), { discard: true })).pipe(
         Effect.catchAllCause(logHandlerFailure("join (service message) failed"))
       ))
     }
     if (message.left_chat_member !== undefined || message.from === undefined) return
     const from: User = message.from
-    await run(Effect.gen(function* () {
+    await run(ctx, Effect.gen(function* () {
       const me = yield* BotIdentity
       const command = commandOf(message, me.username)
       const input = messageInput({ ...message, from }, chatType)

@@ -12,11 +12,11 @@ import type { EngineFeatureServices } from "./services.js"
 export const migrationFeature: Feature<EngineFeatureServices> = (run) => {
   const composer = new Composer()
   composer.on("message:migrate_to_chat_id", async (ctx) => await
-    run(Effect.flatMap(GroupMigration, (m) => m.migrate(ChatId.make(ctx.chat.id), ChatId.make(ctx.msg.migrate_to_chat_id))).pipe(
+    run(ctx, Effect.flatMap(GroupMigration, (m) => m.migrate(ChatId.make(ctx.chat.id), ChatId.make(ctx.msg.migrate_to_chat_id))).pipe(
       Effect.catchAllCause((cause) => Effect.logError("group migration (migrate_to_chat_id) failed", cause))
     )))
   composer.on("message:migrate_from_chat_id", async (ctx) => await
-    run(Effect.flatMap(GroupMigration, (m) => m.migrate(ChatId.make(ctx.msg.migrate_from_chat_id), ChatId.make(ctx.chat.id))).pipe(
+    run(ctx, Effect.flatMap(GroupMigration, (m) => m.migrate(ChatId.make(ctx.msg.migrate_from_chat_id), ChatId.make(ctx.chat.id))).pipe(
       Effect.catchAllCause((cause) => Effect.logError("group migration (migrate_from_chat_id) failed", cause))
     )))
   return composer

@@ -29,7 +29,7 @@ export const privateChatFeature: Feature<EngineFeatureServices> = (run) => {
   const composer = new Composer()
   composer.chatType("private").on("message", async (ctx) => {
     const message = ctx.msg
-    await run(Effect.gen(function* () {
+    await run(ctx, Effect.gen(function* () {
       const telegram = yield* TelegramApi
       const me = yield* BotIdentity
       const send = (html: string, keyboard?: Array<Array<InlineKeyboardButton>>) =>

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks"
 import { SqlClient } from "@effect/sql"
 import { AppConfig, KeyValueStore, taggedBy } from "@nezuko/core"
 import {
@@ -48,6 +47,12 @@ export interface BotRuntimeShape {
    * shutdown), and then the update was not handled and must not be acknowledged.
    */
   readonly processUpdate: (update: unknown) => Effect.Effect<UpdateOutcome>
+  /**
+   * `processUpdate` for one fetched batch: a single MGET of the batch's `upd:` keys replaces a GET per update
+   * (a Redis round trip and a fiber suspension each). Updates the MGET found are still looked up one by one,
+   * and if the MGET fails every update is.
+   */
+  readonly batchProcessor: (updates: ReadonlyArray<unknown>) => Effect.Effect<(update: unknown) => Effect.Effect<UpdateOutcome>>
 }
 
 export class BotRuntime extends Context.Tag("@nezuko/bot/BotRuntime")<BotRuntime, BotRuntimeShape>() {}
@@ -60,9 +65,10 @@ interface UpdateScope {
   readonly span: Option.Option<Tracer.AnySpan>
 }
 
-// grammY runs middleware as plain async functions; the store follows their awaits, so `run` knows which
-// update it is working for without any feature passing it along.
-const currentUpdate = new AsyncLocalStorage<UpdateScope>()
+// Which update a handler works for, by the update object grammY hands to every middleware as ctx.update.
+// An AsyncLocalStorage did this without `ctx`, but on Node 20 it turns on promise hooks for every promise in
+// the process (grammY's middleware chain, ioredis, pg, http), a cost the bot benchmark's profile showed.
+const scopes = new WeakMap<object, UpdateScope>()
 
 export const annotationsOf = (info: UpdateInfo): Record<string, string> => {
   const out: Record<string, string> = {}
@@ -119,8 +125,8 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
       const closing = yield* Ref.make(false)
       yield* Effect.addFinalizer(() => Ref.set(closing, true))
 
-      const run: RunEffect<R> = (effect) => {
-        const scope = currentUpdate.getStore()
+      const run: RunEffect<R> = (ctx, effect) => {
+        const scope = scopes.get(ctx.update)
         if (scope === undefined) return runInSet(effect)
         const annotated = Effect.annotateLogs(effect, scope.annotations)
         return runInSet(Option.match(scope.span, { onNone: () => annotated, onSome: (span) => Effect.withParentSpan(annotated, span) }))
@@ -132,7 +138,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
       })
       bot.api.config.use(forbidApi)
       for (const feature of features) bot.use(feature(run))
-      bot.use(() => run(Effect.logDebug("no feature handled this update")))
+      bot.use((ctx) => run(ctx, Effect.logDebug("no feature handled this update")))
       // Only reached if someone drives the bot through grammY's own loop; processUpdate catches BotError itself.
       bot.catch((error) =>
         Runtime.runFork(runtime)(Effect.logError("update handler failed", Cause.die(error.error)).pipe(
@@ -141,9 +147,9 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
 
       const count = (type: string) => Metric.increment(updatesBy(type))
 
-      const handle = (info: Extract<UpdateInfo, { _tag: "Valid" }>, annotations: Record<string, string>) =>
+      const handle = (info: Extract<UpdateInfo, { _tag: "Valid" }>, annotations: Record<string, string>, knownNew: boolean) =>
         Effect.gen(function* () {
-          const seen = yield* store.get(dedupeKey(info.updateId)).pipe(
+          const seen = knownNew ? Option.none() : yield* store.get(dedupeKey(info.updateId)).pipe(
             // Redis down: handle it anyway; BOT-3's other guards make a repeat harmless.
             Effect.catchAll((e) => Effect.as(Effect.logWarning("update de-duplication unavailable", e), Option.none()))
           )
@@ -154,7 +160,10 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
           const started = yield* Clock.currentTimeMillis
           const span = yield* Effect.option(Effect.currentSpan)
           const runFeatures = Effect.either(Effect.tryPromise({
-            try: () => currentUpdate.run({ annotations, span }, () => bot.handleUpdate(info.update)),
+            try: () => {
+              scopes.set(info.update, { annotations, span })
+              return bot.handleUpdate(info.update)
+            },
             catch: (error) => (error instanceof BotError ? error.error : error)
           }))
           let result = yield* runFeatures
@@ -181,7 +190,8 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
           return result._tag === "Left" ? "failed" as const : "handled" as const
         })
 
-      const processUpdate = (raw: unknown): Effect.Effect<UpdateOutcome> => {
+      // `knownNew`: ids the batch's MGET found unhandled; each is used once, so a repeated id is looked up again.
+      const process = (raw: unknown, knownNew: Set<number>): Effect.Effect<UpdateOutcome> => {
         const info = inspectUpdate(raw)
         const annotations = annotationsOf(info)
         const body: Effect.Effect<UpdateOutcome> = Effect.gen(function* () {
@@ -196,7 +206,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
               yield* Effect.logDebug(`update type ${info.type} is not in allowed_updates; acknowledged`)
               return "not_requested"
             case "Valid":
-              return yield* handle(info, annotations)
+              return yield* handle(info, annotations, knownNew.delete(info.updateId))
           }
         })
         return body.pipe(
@@ -205,6 +215,20 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
         )
       }
 
-      return { bot, processUpdate }
+      const processUpdate = (raw: unknown) => process(raw, new Set())
+
+      const batchProcessor = (updates: ReadonlyArray<unknown>) =>
+        Effect.gen(function* () {
+          const ids = updates.flatMap((u) => {
+            const info = inspectUpdate(u)
+            return info._tag === "Valid" ? [info.updateId] : []
+          })
+          const found = yield* Effect.option(store.getMany(ids.map(dedupeKey)))
+          if (Option.isNone(found)) return processUpdate
+          const knownNew = new Set(ids.filter((_, i) => found.value[i]?._tag === "None"))
+          return (raw: unknown) => process(raw, knownNew)
+        })
+
+      return { bot, processUpdate, batchProcessor }
     })
   )

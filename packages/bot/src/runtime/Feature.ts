@@ -4,10 +4,10 @@ import type { Composer, Context } from "grammy"
 /**
  * Runs an Effect in the bot layer's runtime and resolves with its value; it rejects on a failure or defect,
  * so a handler ends its effect with `Effect.catchAllCause(logHandlerFailure(…))` (CONVENTIONS §7). The fiber
- * belongs to the bot layer's scope, carries the update's log annotations (`correlation_id = upd-<id>`,
+ * belongs to the bot layer's scope, carries the log annotations of `ctx`'s update (`correlation_id = upd-<id>`,
  * `update_id`, `chat_id`, `user_id`) and its span, and is interrupted at shutdown.
  */
-export type RunEffect<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Promise<A>
+export type RunEffect<R> = <A, E>(ctx: Context, effect: Effect.Effect<A, E, R>) => Promise<A>
 
 /**
  * One feature = one grammY Composer (CONVENTIONS §7). Handlers must `await run(...)`, so an update counts as

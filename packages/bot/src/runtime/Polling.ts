@@ -71,7 +71,7 @@ const isConflict = (e: TelegramError) => e._tag === "TelegramPermanent" && e.err
  */
 export const PollingLive = Layer.scopedDiscard(
   Effect.gen(function* () {
-    const { processUpdate } = yield* BotRuntime
+    const { batchProcessor } = yield* BotRuntime
     const telegram = yield* TelegramApi
     const config = yield* AppConfig
     const health = yield* Health
@@ -156,7 +156,7 @@ export const PollingLive = Layer.scopedDiscard(
       yield* health.ready("intake")
       if (updates.length === 0) return
       // Not raced with `stop`: a started batch finishes (or the shutdown grace interrupts it, unconfirmed).
-      yield* handleBatch(updates, processUpdate)
+      yield* handleBatch(updates, yield* batchProcessor(updates))
       yield* flushUntilWritten
       const last = Math.max(...updates.map((u) => updateIdOf(u) ?? -1))
       if (last >= 0) yield* Ref.set(offset, last + 1)

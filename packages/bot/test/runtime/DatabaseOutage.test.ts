@@ -16,8 +16,8 @@ const flaky = (outages: number, failure: () => unknown = () => new DatabaseUnava
   let runs = 0
   const feature: Feature<never> = (run) => {
     const composer = new Composer()
-    composer.on("message", async () => {
-      await run(Effect.suspend(() => (++runs <= outages ? Effect.fail(failure()) : Effect.void)).pipe(Effect.catchAllCause(logHandlerFailure("message handling failed"))))
+    composer.on("message", async (ctx) => {
+      await run(ctx, Effect.suspend(() => (++runs <= outages ? Effect.fail(failure()) : Effect.void)).pipe(Effect.catchAllCause(logHandlerFailure("message handling failed"))))
     })
     return composer
   }

@@ -24,7 +24,7 @@ const recorder = () => {
     const composer = new Composer()
     composer.on("message:text", async (ctx) => {
       const text = ctx.message.text
-      await run(Effect.gen(function* () {
+      await run(ctx, Effect.gen(function* () {
         events.push({ at: "start", text })
         if (text.startsWith("hang")) return yield* Effect.never
         if (text.startsWith("slow")) yield* Effect.sleep("300 millis")
@@ -128,7 +128,7 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("long po
         const composer = new Composer()
         composer.on("message:text", async (ctx) => {
           seen.push(ctx.message.text)
-          if (ctx.message.text === "boom") await run(Effect.dieMessage("a bug in a handler"))
+          if (ctx.message.text === "boom") await run(ctx, Effect.dieMessage("a bug in a handler"))
           if (ctx.message.text === "throw") throw new Error("a thrown error")
         })
         return composer
@@ -204,7 +204,7 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("long po
       const deciding: Feature<VerificationLog> = (run) => {
         const composer = new Composer()
         composer.on("message:text", (ctx) =>
-          run(Effect.gen(function* () {
+          run(ctx, Effect.gen(function* () {
             const vlog = yield* VerificationLog
             const correlationId = Option.getOrNull(yield* currentCorrelationId)
             yield* vlog.record(new VerificationDecision({

@@ -45,7 +45,7 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("webhook
         const composer = new Composer()
         composer.on("message:text", async (ctx) => {
           const text = ctx.message.text
-          await run(Effect.sync(() => handled.push(text)))
+          await run(ctx, Effect.sync(() => handled.push(text)))
         })
         return composer
       }

@@ -1,0 +1,91 @@
+import { describe, it } from "@effect/vitest"
+import { CacheEvents, KeyValueStore, makeMemoryStore, RedisError } from "@nezuko/core"
+import { AppConfigTest, testBotUser } from "@nezuko/testing"
+import { Context, Effect, Layer, Option } from "effect"
+import { Composer } from "grammy"
+import { expect } from "vitest"
+import { BotIdentity } from "../../src/BotIdentity.js"
+import { BotRuntime, dedupeKey, makeBotLayer } from "../../src/runtime/BotRuntime.js"
+import type { Feature } from "../../src/runtime/Feature.js"
+
+const message = (updateId: number) => ({
+  update_id: updateId,
+  message: { message_id: updateId, date: 0, chat: { id: -100, type: "supergroup" }, from: { id: updateId, is_bot: false, first_name: "U" }, text: `m${updateId}` }
+})
+
+/** The memory store, counting lookups; `getMany` fails when told to. */
+const countingStore = (options: { readonly getManyFails: boolean }) => {
+  const calls = { get: 0, getMany: 0 }
+  const inner = makeMemoryStore(1000)
+  const layer = Layer.succeed(KeyValueStore, {
+    ...inner,
+    get: (key) => Effect.suspend(() => (calls.get++, inner.get(key))),
+    getMany: (keys) =>
+      Effect.suspend(() => (calls.getMany++, options.getManyFails ? Effect.fail(new RedisError({ cause: "down" })) : inner.getMany(keys)))
+  })
+  return { calls, layer }
+}
+
+const setup = (options: { readonly getManyFails: boolean }) => {
+  const handled: Array<string> = []
+  const feature: Feature<never> = (run) => {
+    const composer = new Composer()
+    composer.on("message:text", async (ctx) => {
+      const text = ctx.message.text
+      await run(ctx, Effect.sync(() => handled.push(text)))
+    })
+    return composer
+  }
+  const store = countingStore(options)
+  const layer = makeBotLayer([feature]).pipe(
+    Layer.provideMerge(Layer.merge(store.layer, CacheEvents.local)),
+    Layer.provide(Layer.succeed(BotIdentity, { ...testBotUser, is_bot: true, has_topics_enabled: false, allows_users_to_create_topics: false, can_manage_bots: false, supports_join_request_queries: false })),
+    Layer.provide(AppConfigTest({ BOT_TOKEN: "123456:test-token" }))
+  )
+  return { handled, calls: store.calls, layer }
+}
+
+describe("a polled batch's de-duplication (BOT-3)", () => {
+  it.live("one MGET for the batch; an update handled before is still skipped, the others run without a GET each", () =>
+    Effect.scoped(Effect.gen(function* () {
+      const t = setup({ getManyFails: false })
+      const context = yield* Layer.build(t.layer)
+      const { batchProcessor } = Context.get(context, BotRuntime)
+      const store = Context.get(context, KeyValueStore)
+      yield* store.set(dedupeKey(2), "1", "1 hour")
+      const batch = [message(1), message(2), message(3)]
+      const process = yield* batchProcessor(batch)
+      const outcomes = yield* Effect.forEach(batch, process)
+      expect(outcomes).toEqual(["handled", "duplicate", "handled"])
+      expect(t.handled).toEqual(["m1", "m3"])
+      // The duplicate was confirmed by its own GET; the new ones needed none.
+      expect(t.calls).toEqual({ get: 1, getMany: 1 })
+      expect(yield* store.get(dedupeKey(3))).toEqual(Option.some("1"))
+      // The same batch again (a redelivery after a crash before the offset was confirmed): all skipped.
+      const again = yield* batchProcessor(batch)
+      expect(yield* Effect.forEach(batch, again)).toEqual(["duplicate", "duplicate", "duplicate"])
+      expect(t.handled).toEqual(["m1", "m3"])
+    })))
+
+  it.live("an id twice in one batch is handled once: the MGET's answer is used once", () =>
+    Effect.scoped(Effect.gen(function* () {
+      const t = setup({ getManyFails: false })
+      const context = yield* Layer.build(t.layer)
+      const { batchProcessor } = Context.get(context, BotRuntime)
+      const batch = [message(5), message(5)]
+      const process = yield* batchProcessor(batch)
+      expect(yield* Effect.forEach(batch, process)).toEqual(["handled", "duplicate"])
+      expect(t.handled).toEqual(["m5"])
+    })))
+
+  it.live("if the MGET fails, every update is looked up on its own", () =>
+    Effect.scoped(Effect.gen(function* () {
+      const t = setup({ getManyFails: true })
+      const context = yield* Layer.build(t.layer)
+      const { batchProcessor } = Context.get(context, BotRuntime)
+      const batch = [message(1), message(2)]
+      const outcomes = yield* Effect.forEach(batch, yield* batchProcessor(batch))
+      expect(outcomes).toEqual(["handled", "handled"])
+      expect(t.calls).toEqual({ get: 2, getMany: 1 })
+    })))
+})
