@@ -26,26 +26,45 @@ export const createPanelApp = async (
 ): Promise<PanelApp> => {
   const server = createServer()
   let vite: ViteDevServer | undefined
+  let unwatch: ReadonlyArray<() => void> = []
   let build: ServerBuild | (() => Promise<ServerBuild>)
   if (options.built) {
     const serverBuild = new URL("../build/server/index.js", import.meta.url).href
     build = (await import(/* @vite-ignore */ serverBuild)) as ServerBuild
   } else {
-    const { createServer: createVite } = await import("vite")
+    const { createLogger, createServer: createVite } = await import("vite")
+    // Warnings and errors, plus the one info line that matters here: a late dependency re-optimization, which
+    // reloads every open page (see optimizeDeps in vite.config.ts; the browser journeys check for it).
+    const logger = createLogger("info")
+    const info = logger.info.bind(logger)
+    logger.info = (message, options) => {
+      if (/new dependencies optimized|optimized dependencies changed/.test(message)) info(message, options)
+    }
     vite = await createVite({
       root: appRoot,
       configFile: `${appRoot}vite.config.ts`,
-      logLevel: "warn",
+      customLogger: logger,
       appType: "custom",
       ...(options.viteCacheDir === undefined ? {} : { cacheDir: options.viteCacheDir }),
       server: { middlewareMode: true, hmr: { server } }
     })
-    // Remix's plugin starts a second Vite server (its child compiler) that exits the process on SIGTERM, and
-    // when stdin ends. The panel shuts down in its own order (server.ts), so those listeners are removed.
-    for (const listener of process.listeners("SIGTERM")) if (listener.name === "parentSigtermCallback") process.off("SIGTERM", listener)
-    for (const listener of process.stdin.listeners("end")) {
-      if (typeof listener === "function" && listener.name === "parentSigtermCallback") process.stdin.off("end", listener as () => void)
+    // Remix's plugin starts a second Vite server (its child compiler) that exits the process on SIGTERM with
+    // code 143, and when stdin ends. The panel shuts down in its own order (server.ts), so those listeners go.
+    // That server can start late, on a first request, so listeners added later are dropped too: one that
+    // slipped through won the race against the graceful stop under load (exit 143, the demo test in CI).
+    const dropViteExit = (target: NodeJS.EventEmitter, event: string) => {
+      const drop = (listener: unknown) => {
+        if (typeof listener === "function" && listener.name === "parentSigtermCallback") target.off(event, listener as () => void)
+      }
+      for (const listener of target.listeners(event)) drop(listener)
+      // "newListener" fires before the listener is added: drop it right after.
+      const watch = (name: string | symbol, listener: unknown) => {
+        if (name === event) queueMicrotask(() => drop(listener))
+      }
+      target.on("newListener", watch)
+      return () => void target.off("newListener", watch)
     }
+    unwatch = [dropViteExit(process, "SIGTERM"), dropViteExit(process.stdin, "end")]
     const dev = vite
     build = () => dev.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
   }
@@ -64,6 +83,7 @@ export const createPanelApp = async (
     // Vite first: its HMR WebSockets live on this server and would keep server.close() waiting forever.
     close: async () => {
       await vite?.close()
+      for (const f of unwatch) f()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeIdleConnections()
