@@ -174,7 +174,7 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
           return allLocal || channelIds.length === 1
             ? Effect.forEach(channelIds, (c) => check(c, userId, options))
             : Effect.forEach(channelIds, (c) => check(c, userId, options), { concurrency: "unbounded" })
-        }).pipe(Effect.withSpan("Membership.checkAll")),
+        }).pipe(Effect.withSpan("Membership.checkAll", { captureStackTrace: false })),
       remember,
       /** CACHE-5: the verify button deletes the user's entries before re-checking. */
       forget: (channelIds: ReadonlyArray<ChannelId>, userId: UserId) =>

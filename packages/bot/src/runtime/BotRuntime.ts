@@ -211,7 +211,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
         })
         return body.pipe(
           Effect.annotateLogs(annotations),
-          Effect.withSpan("Bot.processUpdate", { attributes: { "update.type": info.type, ...annotations } })
+          Effect.withSpan("Bot.processUpdate", { attributes: { "update.type": info.type, ...annotations }, captureStackTrace: false })
         )
       }
 

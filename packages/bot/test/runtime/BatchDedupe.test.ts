@@ -1,12 +1,11 @@
 import { describe, it } from "@effect/vitest"
-import { CacheEvents, KeyValueStore, makeMemoryStore, RedisError } from "@nezuko/core"
-import { AppConfigTest, testBotUser } from "@nezuko/testing"
+import { KeyValueStore, makeMemoryStore, RedisError } from "@nezuko/core"
 import { Context, Effect, Layer, Option } from "effect"
 import { Composer } from "grammy"
 import { expect } from "vitest"
-import { BotIdentity } from "../../src/BotIdentity.js"
-import { BotRuntime, dedupeKey, makeBotLayer } from "../../src/runtime/BotRuntime.js"
+import { BotRuntime, dedupeKey } from "../../src/runtime/BotRuntime.js"
 import type { Feature } from "../../src/runtime/Feature.js"
+import { runtimeLayer } from "./runtimeLayer.js"
 
 const message = (updateId: number) => ({
   update_id: updateId,
@@ -37,12 +36,7 @@ const setup = (options: { readonly getManyFails: boolean }) => {
     return composer
   }
   const store = countingStore(options)
-  const layer = makeBotLayer([feature]).pipe(
-    Layer.provideMerge(Layer.merge(store.layer, CacheEvents.local)),
-    Layer.provide(Layer.succeed(BotIdentity, { ...testBotUser, is_bot: true, has_topics_enabled: false, allows_users_to_create_topics: false, can_manage_bots: false, supports_join_request_queries: false })),
-    Layer.provide(AppConfigTest({ BOT_TOKEN: "123456:test-token" }))
-  )
-  return { handled, calls: store.calls, layer }
+  return { handled, calls: store.calls, layer: runtimeLayer([feature], store.layer) }
 }
 
 describe("a polled batch's de-duplication (BOT-3)", () => {

@@ -1,13 +1,12 @@
 import { describe, it } from "@effect/vitest"
-import { CacheEvents, KeyValueStore } from "@nezuko/core"
+import { KeyValueStore } from "@nezuko/core"
 import { DatabaseUnavailable } from "@nezuko/domain"
-import { AppConfigTest, testBotUser } from "@nezuko/testing"
 import { Context, Effect, Fiber, Layer, Option } from "effect"
 import { Composer } from "grammy"
 import { expect } from "vitest"
-import { BotIdentity } from "../../src/BotIdentity.js"
-import { BotRuntime, dedupeKey, makeBotLayer } from "../../src/runtime/BotRuntime.js"
+import { BotRuntime, dedupeKey } from "../../src/runtime/BotRuntime.js"
 import { type Feature, logHandlerFailure } from "../../src/runtime/Feature.js"
+import { runtimeLayer } from "./runtimeLayer.js"
 
 const update = { update_id: 41, message: { message_id: 1, date: 0, chat: { id: -100, type: "supergroup" }, from: { id: 7, is_bot: false, first_name: "U" }, text: "hi" } }
 
@@ -24,12 +23,7 @@ const flaky = (outages: number, failure: () => unknown = () => new DatabaseUnava
   return { feature, runs: () => runs }
 }
 
-const runtimeWith = (feature: Feature<never>) =>
-  makeBotLayer([feature]).pipe(
-    Layer.provideMerge(Layer.merge(KeyValueStore.layerMemory(), CacheEvents.local)),
-    Layer.provide(Layer.succeed(BotIdentity, { ...testBotUser, is_bot: true, has_topics_enabled: false, allows_users_to_create_topics: false, can_manage_bots: false, supports_join_request_queries: false })),
-    Layer.provide(AppConfigTest({ BOT_TOKEN: "123456:test-token" }))
-  )
+const runtimeWith = (feature: Feature<never>) => runtimeLayer([feature])
 
 describe("processUpdate during a database outage (LIM-13)", () => {
   // Live: the handler runs through grammY's promises. Without a SqlClient the wait is one second per attempt.

@@ -1,0 +1,44 @@
+import { describe, it } from "@effect/vitest"
+import { Context, Effect, Layer, Option } from "effect"
+import { Composer } from "grammy"
+import { expect } from "vitest"
+import { BotRuntime } from "../../src/runtime/BotRuntime.js"
+import type { Feature } from "../../src/runtime/Feature.js"
+import { runtimeLayer } from "./runtimeLayer.js"
+
+const message = (updateId: number, userId: number) => ({
+  update_id: updateId,
+  message: { message_id: 1, date: 0, chat: { id: -100, type: "supergroup" }, from: { id: userId, is_bot: false, first_name: "U" }, text: "hi" }
+})
+
+describe("a handler's fiber (BOT-3 correlation)", () => {
+  it.live("carries its own update's log annotations and has the update's span as parent, with updates in flight together", () =>
+    Effect.scoped(Effect.gen(function* () {
+      const seen: Array<{ annotations: Record<string, unknown>; parent: string | undefined; updateAttr: unknown }> = []
+      const feature: Feature<never> = (run) => {
+        const composer = new Composer()
+        composer.on("message", async (ctx) => {
+          await run(ctx, Effect.gen(function* () {
+            yield* Effect.sleep("20 millis") // both updates are in flight at once
+            const annotations = Object.fromEntries(yield* Effect.logAnnotations)
+            const parent = yield* Effect.option(Effect.currentParentSpan)
+            seen.push({
+              annotations,
+              parent: Option.match(parent, { onNone: () => undefined, onSome: (s) => (s._tag === "Span" ? s.name : "external") }),
+              updateAttr: Option.match(parent, { onNone: () => undefined, onSome: (s) => (s._tag === "Span" ? s.attributes.get("update_id") : undefined) })
+            })
+          }))
+        })
+        return composer
+      }
+      const { processUpdate } = Context.get(yield* Layer.build(runtimeLayer([feature])), BotRuntime)
+      yield* Effect.all([processUpdate(message(7, 70)), processUpdate(message(8, 80))], { concurrency: "unbounded" })
+      expect(seen.map((s) => s.annotations.correlation_id).sort()).toEqual(["upd-7", "upd-8"])
+      for (const s of seen) {
+        expect(s.annotations.user_id).toBe(s.annotations.correlation_id === "upd-7" ? "70" : "80")
+        expect(s.annotations.chat_id).toBe("-100")
+        expect(s.parent).toBe("Bot.processUpdate")
+        expect(`upd-${String(s.updateAttr)}`).toBe(s.annotations.correlation_id)
+      }
+    })))
+})
