@@ -41,10 +41,10 @@ describe("panel journeys in a real browser", () => {
   }
   let failures = 0
   /**
-   * Opens a page and waits for `ready` on it. Twice under a full CI run the page showed something else for
-   * 30 s right after a form had been answered (the settings form after linking a channel, the sandbox after a
-   * release); not reproduced alone nor with the CPU saturated. So: say what the page showed and what the demo
-   * logged, keep a screenshot, and load the page once more.
+   * Opens a page and waits for `ready` on it. Three full CI runs failed here because Vite re-optimized its
+   * dependencies mid-session and reloaded the page ("The page failed to render"); that is fixed in
+   * vite.config.ts and checked at the end. Should a page still not show what it must, this says what it showed
+   * and what the demo logged, keeps a screenshot, and loads the page once more, as a user would.
    */
   const open = async (path: string, ready: string) => {
     const response = await goto(path)
