@@ -1,11 +1,9 @@
 import { describe, it } from "@effect/vitest"
 import { KeyValueStore, makeMemoryStore, RedisError } from "@nezuko/core"
 import { Context, Effect, Layer, Option } from "effect"
-import { Composer } from "grammy"
 import { expect } from "vitest"
 import { BotRuntime, dedupeKey } from "../../src/runtime/BotRuntime.js"
-import type { Feature } from "../../src/runtime/Feature.js"
-import { runtimeLayer } from "./runtimeLayer.js"
+import { runtimeLayer, textRecorder } from "./harness.js"
 
 const message = (updateId: number) => ({
   update_id: updateId,
@@ -26,15 +24,7 @@ const countingStore = (options: { readonly getManyFails: boolean }) => {
 }
 
 const setup = (options: { readonly getManyFails: boolean }) => {
-  const handled: Array<string> = []
-  const feature: Feature<never> = (run) => {
-    const composer = new Composer()
-    composer.on("message:text", async (ctx) => {
-      const text = ctx.message.text
-      await run(ctx, Effect.sync(() => handled.push(text)))
-    })
-    return composer
-  }
+  const { handled, feature } = textRecorder()
   const store = countingStore(options)
   return { handled, calls: store.calls, layer: runtimeLayer([feature], store.layer) }
 }

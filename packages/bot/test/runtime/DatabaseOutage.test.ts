@@ -6,7 +6,7 @@ import { Composer } from "grammy"
 import { expect } from "vitest"
 import { BotRuntime, dedupeKey } from "../../src/runtime/BotRuntime.js"
 import { type Feature, logHandlerFailure } from "../../src/runtime/Feature.js"
-import { runtimeLayer } from "./runtimeLayer.js"
+import { runtimeLayer } from "./harness.js"
 
 const update = { update_id: 41, message: { message_id: 1, date: 0, chat: { id: -100, type: "supergroup" }, from: { id: 7, is_bot: false, first_name: "U" }, text: "hi" } }
 

@@ -4,7 +4,7 @@ import { Composer } from "grammy"
 import { expect } from "vitest"
 import { BotRuntime } from "../../src/runtime/BotRuntime.js"
 import type { Feature } from "../../src/runtime/Feature.js"
-import { runtimeLayer } from "./runtimeLayer.js"
+import { runtimeLayer } from "./harness.js"
 
 const message = (updateId: number, userId: number) => ({
   update_id: updateId,

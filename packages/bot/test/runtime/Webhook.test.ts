@@ -4,13 +4,11 @@ import { CircuitBreakers, KeyValueStore, makeMemoryStore, postgresProtected } fr
 import { DatabaseUnavailable } from "@nezuko/domain"
 import { PgliteTest } from "@nezuko/testing"
 import { Context, Effect, Layer } from "effect"
-import { Composer } from "grammy"
 import { expect } from "vitest"
-import type { Feature } from "../../src/runtime/Feature.js"
 import { commandMenus, LeaderLive } from "../../src/runtime/Leader.js"
 import { AllowedUpdates } from "../../src/runtime/Updates.js"
 import { maxBodyBytes, secretHeader, WebhookLive } from "../../src/runtime/Webhook.js"
-import { processLayer, sandboxEnv, sandboxScoped, startProcess, waitUntil } from "./harness.js"
+import { processLayer, sandboxEnv, sandboxScoped, startProcess, textRecorder, waitUntil } from "./harness.js"
 
 const freePort = Effect.promise(() =>
   new Promise<number>((resolve, reject) => {
@@ -40,15 +38,7 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("webhook
         BOT_MODE: "webhook", WEBHOOK_URL: base, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port),
         BREAKER_POSTGRES_FAILURES: "3", BREAKER_POSTGRES_OPEN_SECONDS: "1"
       })
-      const handled: Array<string> = []
-      const feature: Feature<never> = (run) => {
-        const composer = new Composer()
-        composer.on("message:text", async (ctx) => {
-          const text = ctx.message.text
-          await run(ctx, Effect.sync(() => handled.push(text)))
-        })
-        return composer
-      }
+      const { handled, feature } = textRecorder()
       const intake = Layer.mergeAll(Layer.discard(WebhookLive), Layer.discard(LeaderLive))
       const proc = yield* startProcess(
         processLayer(intake, [feature], env).pipe(Layer.provide(Layer.sync(KeyValueStore, () => makeMemoryStore(1000))))

@@ -1,10 +1,11 @@
-import { KeyValueStore, TelegramApi, TelegramTransport, VerificationLog } from "@nezuko/core"
+import { CacheEvents, KeyValueStore, TelegramApi, TelegramTransport, VerificationLog } from "@nezuko/core"
 import { type RunningSandbox, startSandbox } from "@nezuko/telegram-sandbox"
-import { ResilienceTest } from "@nezuko/testing"
+import { AppConfigTest, ResilienceTest, testBotUser } from "@nezuko/testing"
 import type { SqlClient } from "@effect/sql"
 import { VerificationLogRepo } from "@nezuko/db"
 import { type Duration, Effect, ExecutionStrategy, Exit, Layer, Schedule, Scope } from "effect"
-import { BotIdentityLive } from "../../src/BotIdentity.js"
+import { Composer } from "grammy"
+import { BotIdentity, BotIdentityLive } from "../../src/BotIdentity.js"
 import { makeBotLayer } from "../../src/runtime/BotRuntime.js"
 import type { Feature } from "../../src/runtime/Feature.js"
 
@@ -66,3 +67,25 @@ export const eventually = <A, E, R>(check: Effect.Effect<A, E, R>, ok: (a: A) =>
     Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("eventually timed out") }),
     Effect.orDie
   )
+
+/** BotRuntime over `features` with no Telegram and no database: a memory store unless one is given. */
+export const runtimeLayer = (features: ReadonlyArray<Feature<never>>, store: Layer.Layer<KeyValueStore> = KeyValueStore.layerMemory()) =>
+  makeBotLayer(features).pipe(
+    Layer.provideMerge(Layer.merge(store, CacheEvents.local)),
+    Layer.provide(Layer.succeed(BotIdentity, { ...testBotUser, is_bot: true, has_topics_enabled: false, allows_users_to_create_topics: false, can_manage_bots: false, supports_join_request_queries: false })),
+    Layer.provide(AppConfigTest({ BOT_TOKEN: "123456:test-token" }))
+  )
+
+/** A feature that records the text of every text message it is given, in the order handled. */
+export const textRecorder = () => {
+  const handled: Array<string> = []
+  const feature: Feature<never> = (run) => {
+    const composer = new Composer()
+    composer.on("message:text", async (ctx) => {
+      const text = ctx.message.text
+      await run(ctx, Effect.sync(() => handled.push(text)))
+    })
+    return composer
+  }
+  return { handled, feature }
+}
