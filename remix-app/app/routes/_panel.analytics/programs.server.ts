@@ -4,6 +4,7 @@ import { NotFound } from "@nezuko/domain"
 import { Clock, Effect, Option, Schema } from "effect"
 import { decodeQuery, decodeQueryOrDefaults } from "../../api/listQuery.server.js"
 import { RequestInfo } from "../../request.server.js"
+import { localDateStart } from "../../services/localDays.server.js"
 
 const Day = Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/, { message: () => "must be a date (YYYY-MM-DD)" }))
 export const AnalyticsParams = Schema.Struct({
@@ -22,8 +23,9 @@ type Params = typeof AnalyticsParams.Type
 const rangeOf = (p: Params, now: number, timezone: string): AnalyticsRange => {
   const days = { "24h": 1, "7d": 7, "30d": 30, "90d": 90, custom: 30 }[p.period]
   const custom = p.period === "custom" && Option.isSome(p.from) && Option.isSome(p.to)
-  const from = custom && Option.isSome(p.from) ? new Date(`${p.from.value}T00:00:00Z`) : new Date(now - days * 86_400_000)
-  const to = custom && Option.isSome(p.to) ? new Date(new Date(`${p.to.value}T00:00:00Z`).getTime() + 86_400_000) : new Date(now)
+  // A custom range is whole local days in PANEL_TIMEZONE, like the day buckets it is drawn in.
+  const from = custom && Option.isSome(p.from) ? localDateStart(p.from.value, timezone) : new Date(now - days * 86_400_000)
+  const to = custom && Option.isSome(p.to) ? localDateStart(p.to.value, timezone, 1) : new Date(now)
   return { from, to, bucket: p.period === "24h" ? "hour" : "day", timezone, groupId: Option.getOrNull(p.group) }
 }
 

@@ -2,6 +2,7 @@ import { AppConfig, Health } from "@nezuko/core"
 import { AlertRepo, DashboardStatsRepo } from "@nezuko/db"
 import { DateTime, Effect } from "effect"
 import { metricsSnapshot, telegramErrorRate } from "../../services/liveMetrics.server.js"
+import { localDayStart } from "../../services/localDays.server.js"
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10)
 
@@ -28,10 +29,10 @@ export const dashboard = Effect.gen(function* () {
   const now = yield* DateTime.now
   const zone = DateTime.zoneUnsafeMakeNamed(config.panelTimezone)
   const local = DateTime.setZone(now, zone)
-  const startOfToday = DateTime.toDate(DateTime.startOf(local, "day"))
-  const from14 = DateTime.toDate(DateTime.subtract(DateTime.startOf(local, "day"), { days: 13 }))
+  const startOfToday = localDayStart(now, config.panelTimezone)
+  const from14 = localDayStart(now, config.panelTimezone, 13)
   const [counts, perDay, activity, alerts, live, errors, health] = yield* Effect.all([
-    stats.counts(startOfToday, DateTime.toDate(now)),
+    stats.counts(startOfToday, DateTime.toDateUtc(now)),
     stats.perDay(from14, config.panelTimezone),
     stats.activity(20),
     Effect.flatMap(AlertRepo, (r) => r.listOpen),

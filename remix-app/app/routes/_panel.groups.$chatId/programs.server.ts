@@ -4,6 +4,7 @@ import { ChatIdFromString, NotFound, SettingsValues } from "@nezuko/domain"
 import { DateTime, Effect, Option, Schema } from "effect"
 import { decodeQueryOrDefaults, pageMeta, pagingFields } from "../../api/listQuery.server.js"
 import { RequestInfo } from "../../request.server.js"
+import { localDayStart } from "../../services/localDays.server.js"
 import { maintenanceOf } from "./maintenance.server.js"
 
 import { type Tab, tabs } from "./tabs.js"
@@ -32,7 +33,7 @@ const overview = (chatId: number) =>
     const config = yield* AppConfig
     const now = yield* DateTime.now
     const local = DateTime.setZone(now, DateTime.zoneUnsafeMakeNamed(config.panelTimezone))
-    const from = DateTime.toDate(DateTime.subtract(DateTime.startOf(local, "day"), { days: 29 }))
+    const from = localDayStart(now, config.panelTimezone, 29)
     const perDay = yield* Effect.flatMap(DashboardStatsRepo, (r) => r.perDay(from, config.panelTimezone, chatId))
     const days = Array.from({ length: 30 }, (_, i) => {
       const p = DateTime.toParts(DateTime.subtract(local, { days: 29 - i }))
