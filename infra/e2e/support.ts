@@ -1,25 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
-import { createServer as createNetServer, connect } from "node:net"
+import { connect } from "node:net"
 import { fileURLToPath } from "node:url"
 import type { SandboxDriver } from "@nezuko/telegram-sandbox"
-export { startTcpProxy } from "@nezuko/testing"
+import { freePort, startTcpProxy } from "@nezuko/testing"
 import pg from "pg"
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 export const pgServerUrl = process.env.PG_TEST_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 
-/** A port nothing listens on right now (the OS picks it). */
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createNetServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+export { freePort, startTcpProxy }
 
 export interface RunningProcess {
   readonly child: ChildProcess

@@ -1,8 +1,8 @@
 // Shared helpers of the infrastructure tests (not a test file itself).
 import { existsSync, readFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import { join } from "node:path"
+import { freePort } from "@nezuko/testing"
 
 /** Repository root (this file lives in infra/test/). */
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
@@ -48,16 +48,7 @@ export const ops2VariablesFromSpec = (spec: string): ReadonlyArray<string> => {
   return [...names]
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
+export { freePort }
 
 /** The arguments `tsx` gets in a root package.json script, e.g. "tsx packages/bot/src/main.ts" → [path]. */
 export const tsxScriptArgs = (script: string): ReadonlyArray<string> => {

@@ -1,8 +1,7 @@
-import { createServer } from "node:net"
 import { layer } from "@effect/vitest"
 import { CircuitBreakers, KeyValueStore, makeMemoryStore, postgresProtected } from "@nezuko/core"
 import { DatabaseUnavailable } from "@nezuko/domain"
-import { PgliteTest } from "@nezuko/testing"
+import { freePort as nextFreePort, PgliteTest } from "@nezuko/testing"
 import { Context, Effect, Layer } from "effect"
 import { expect } from "vitest"
 import { commandMenus, LeaderLive } from "../../src/runtime/Leader.js"
@@ -10,17 +9,7 @@ import { AllowedUpdates } from "../../src/runtime/Updates.js"
 import { maxBodyBytes, secretHeader, WebhookLive } from "../../src/runtime/Webhook.js"
 import { processLayer, sandboxEnv, sandboxScoped, startProcess, textRecorder, waitUntil } from "./harness.js"
 
-const freePort = Effect.promise(() =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-)
+const freePort = Effect.promise(() => nextFreePort())
 
 const post = (url: string, body: string, headers: Record<string, string>) =>
   Effect.promise(() => fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }))
