@@ -41,6 +41,16 @@ export const BaseLive = (service: Service) =>
   )
 
 /**
+ * `main` with /readyz held at 503 ("process" pending) from before its first layer is built until its last is.
+ * Without it the health server, built alongside, answered 200 before the migrations had even registered as
+ * starting: `pnpm bot`'s e2e test saw a ready process with no database probe under a loaded CI.
+ */
+export const untilBuilt = <E, R>(main: Layer.Layer<never, E, R>): Layer.Layer<never, E, R | Health> =>
+  Layer.effectDiscard(Effect.flatMap(Health, (health) => health.ready("process"))).pipe(
+    Layer.provide(main.pipe(Layer.provide(Layer.effectDiscard(Effect.flatMap(Health, (health) => health.starting("process"))))))
+  )
+
+/**
  * Runs a process's layer graph until SIGTERM/SIGINT (OPS-8): readiness turns 503 first, finalizers then close
  * servers, pools and Redis in reverse order. If that takes longer than SHUTDOWN_GRACE_SECONDS the process
  * exits anyway, so an orchestrator never has to SIGKILL it.
@@ -58,7 +68,7 @@ export const runProcess = <E>(service: Service, main: Layer.Layer<never, E, Heal
     }
     const program = Layer.launch(
       Layer.mergeAll(
-        main,
+        untilBuilt(main),
         // Registered after everything else is built, so it runs first on shutdown: /readyz says 503 at once.
         Layer.scopedDiscard(Effect.flatMap(Health, (health) => Effect.addFinalizer(() => health.beginShutdown)))
       ).pipe(Layer.provideMerge(BaseLive(service)))

@@ -1,6 +1,7 @@
 import { it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { expect } from "vitest"
+import { untilBuilt } from "../src/Boot.js"
 import { Health, timedProbe } from "../src/Health.js"
 
 const TestHealth = Health.Default.pipe(
@@ -37,3 +38,15 @@ it.live("a probe that hangs is cut at 1 s and reported down", () =>
     expect(result).toMatchObject({ status: "down", error: "timed out after 1 s" })
   }))
 
+
+it.live("untilBuilt: not ready from before a process's first layer is built until its last one is", () =>
+  Effect.gen(function* () {
+    const health = yield* Health
+    const seen: Array<boolean> = []
+    const see = Effect.flatMap(health.report, (r) => Effect.sync(() => seen.push(r.ready)))
+    // A process whose health server comes up at once, and whose slower layers register nothing for a while.
+    const main = Layer.mergeAll(Layer.effectDiscard(see), Layer.effectDiscard(Effect.zipRight(Effect.sleep("50 millis"), see)))
+    yield* Effect.scoped(Layer.build(untilBuilt(main)))
+    expect(seen).toEqual([false, false])
+    expect((yield* health.report).ready).toBe(true)
+  }).pipe(Effect.provide(TestHealth)))
