@@ -1,5 +1,5 @@
 import { BotLive } from "@nezuko/bot"
-import { type AppConfigShape, BaseLive, CacheLive, DatabaseLive, Health, HealthServerLive, type Role, Roles, type Service, validateConfigOrExit } from "@nezuko/core"
+import { type AppConfigShape, BaseLive, CacheLive, DatabaseLive, Health, HealthServerLive, type Role, Roles, type Service, untilBuilt, validateConfigOrExit } from "@nezuko/core"
 import { Duration, Effect, Fiber, Layer, Option } from "effect"
 import { panelServices, withBackgroundWork } from "./app/layers.server.js"
 import { installRuntime } from "./app/runtime.server.js"
@@ -34,7 +34,11 @@ const main = async (config: AppConfigShape) => {
   // PANEL-16: the Sandbox page drives this in-process sandbox.
   registerSandbox(sandbox?.driver)
 
-  const infrastructure = Layer.mergeAll(DatabaseLive, CacheLive, HealthServerLive).pipe(Layer.provideMerge(BaseLive(service)))
+  // "panel" is pending from the first layer on, so /readyz never answers 200 before the panel listens.
+  const panelStarting = Layer.effectDiscard(Effect.flatMap(Health, (h) => h.starting("panel")))
+  const infrastructure = untilBuilt(Layer.mergeAll(DatabaseLive, CacheLive, HealthServerLive).pipe(Layer.provide(panelStarting))).pipe(
+    Layer.provideMerge(BaseLive(service))
+  )
   const runtime = installRuntime(withBackgroundWork(panelServices(infrastructure)), { signals: false })
   // Build now: a bad database or key fails the start, not the first request.
   await runtime.runtime().catch(async (error: unknown) => {
@@ -42,7 +46,6 @@ const main = async (config: AppConfigShape) => {
     await sandbox?.close()
     process.exit(1)
   })
-  await runtime.runPromise(Effect.flatMap(Health, (h) => h.starting("panel")))
 
   const demoOwner = config.sandboxMode ? await runtime.runPromise(seedDemo) : Option.none()
   const roleFiber = bot ? runtime.runFork(Layer.launch(BotLive)) : undefined

@@ -45,9 +45,9 @@ export const BaseLive = (service: Service) =>
  * Without it the health server, built alongside, answered 200 before the migrations had even registered as
  * starting: `pnpm bot`'s e2e test saw a ready process with no database probe under a loaded CI.
  */
-export const untilBuilt = <E, R>(main: Layer.Layer<never, E, R>): Layer.Layer<never, E, R | Health> =>
+export const untilBuilt = <A, E, R>(main: Layer.Layer<A, E, R>): Layer.Layer<A, E, R | Health> =>
   Layer.effectDiscard(Effect.flatMap(Health, (health) => health.ready("process"))).pipe(
-    Layer.provide(main.pipe(Layer.provide(Layer.effectDiscard(Effect.flatMap(Health, (health) => health.starting("process"))))))
+    Layer.provideMerge(main.pipe(Layer.provide(Layer.effectDiscard(Effect.flatMap(Health, (health) => health.starting("process"))))))
   )
 
 /**
