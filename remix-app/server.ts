@@ -1,5 +1,5 @@
 import { BotLive } from "@nezuko/bot"
-import { type AppConfigShape, BaseLive, CacheLive, DatabaseLive, Health, HealthServerLive, type Role, Roles, type Service, untilBuilt, validateConfigOrExit } from "@nezuko/core"
+import { type AppConfigShape, BaseLive, CacheLive, DatabaseLive, Health, HealthServerLive, type Role, Roles, type Service, validateConfigOrExit } from "@nezuko/core"
 import { Duration, Effect, Fiber, Layer, Option } from "effect"
 import { panelServices, withBackgroundWork } from "./app/layers.server.js"
 import { installRuntime } from "./app/runtime.server.js"
@@ -36,7 +36,8 @@ const main = async (config: AppConfigShape) => {
 
   // "panel" is pending from the first layer on, so /readyz never answers 200 before the panel listens.
   const panelStarting = Layer.effectDiscard(Effect.flatMap(Health, (h) => h.starting("panel")))
-  const infrastructure = untilBuilt(Layer.mergeAll(DatabaseLive, CacheLive, HealthServerLive).pipe(Layer.provide(panelStarting))).pipe(
+  const infrastructure = Layer.mergeAll(DatabaseLive, CacheLive, HealthServerLive).pipe(
+    Layer.provide(panelStarting),
     Layer.provideMerge(BaseLive(service))
   )
   const runtime = installRuntime(withBackgroundWork(panelServices(infrastructure)), { signals: false })
