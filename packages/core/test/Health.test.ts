@@ -38,7 +38,6 @@ it.live("a probe that hangs is cut at 1 s and reported down", () =>
     expect(result).toMatchObject({ status: "down", error: "timed out after 1 s" })
   }))
 
-
 it.live("untilBuilt: not ready from before a process's first layer is built until its last one is", () =>
   Effect.gen(function* () {
     const health = yield* Health

@@ -23,14 +23,12 @@ const flaky = (outages: number, failure: () => unknown = () => new DatabaseUnava
   return { feature, runs: () => runs }
 }
 
-const runtimeWith = (feature: Feature<never>) => runtimeLayer([feature])
-
 describe("processUpdate during a database outage (LIM-13)", () => {
   // Live: the handler runs through grammY's promises. Without a SqlClient the wait is one second per attempt.
   it.live("waits for the database and handles the update again instead of acknowledging it undone", () =>
     Effect.scoped(Effect.gen(function* () {
       const handler = flaky(2)
-      const context = yield* Layer.build(runtimeWith(handler.feature))
+      const context = yield* Layer.build(runtimeLayer([handler.feature]))
       const { processUpdate } = Context.get(context, BotRuntime)
       const store = Context.get(context, KeyValueStore)
       const fiber = yield* Effect.fork(processUpdate(update))
@@ -47,7 +45,7 @@ describe("processUpdate during a database outage (LIM-13)", () => {
   it.scoped("any other failure is logged and acknowledged at once", () =>
     Effect.gen(function* () {
       const handler = flaky(1, () => new Error("a bug"))
-      const context = yield* Layer.build(runtimeWith(handler.feature))
+      const context = yield* Layer.build(runtimeLayer([handler.feature]))
       const { processUpdate } = Context.get(context, BotRuntime)
       expect(yield* processUpdate(update)).toBe("handled")
       expect(handler.runs()).toBe(1)
