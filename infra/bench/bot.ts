@@ -1,3 +1,4 @@
+import { makeBotLive } from "@nezuko/bot"
 import { circuitTransitions } from "@nezuko/core"
 import { Effect, Layer, Metric } from "effect"
 import { writeFileSync } from "node:fs"
@@ -264,6 +265,61 @@ const runNezuko = async (runId: string) => {
   }
 }
 
+// ── Nezuko's intake alone ────────────────────────────────────────────────────
+
+export interface FloorResult {
+  readonly updates: number
+  readonly updatesPerSecond: number
+  readonly cpuMsPerUpdate: number
+}
+
+/**
+ * The intake floor: Nezuko's process graph with no feature installed (`makeBotLive([])`), so an update costs
+ * only what every update costs whatever it is — getUpdates, the batch's `upd:` MGET and the update's `upd:` SET
+ * (BOT-3), its fiber and span, grammY's dispatch to the "unhandled" fallback and its handler fiber, the offset
+ * confirmed after handling (OPS-9). Pass A's stream after a warm-up pass, as for the bots. No feature set can
+ * be faster, so floor ÷ plain bounds what pass A's ratio can reach while the intake keeps these guarantees.
+ */
+const runFloor = async (runId: string): Promise<FloorResult> => {
+  const recorder = makeSpanRecorder(new Set(["Bot.processUpdate"]))
+  let world: BenchWorld | undefined
+  const h = await startNezuko({
+    env: nezukoEnv(`nzbench:${runId}:floor:`),
+    sandbox: { limits: { enabled: false } },
+    world: (driver) => {
+      world = buildWorld(driver, settings.world)
+      return world.protection
+    },
+    extra: Layer.setTracer(recorder.tracer),
+    bot: makeBotLive([])
+  })
+  const w = world
+  if (w === undefined) throw new Error("world not built")
+  const pass = async (plan: ReadonlyArray<PlannedMessage>): Promise<FloorResult> => {
+    recorder.clear()
+    const ended = () => recorder.spans().filter((span) => span.end !== undefined)
+    const cpu = process.cpuUsage()
+    const sent = await sendPlan(h.driver, plan, settings.ratePerSecond)
+    const complete = await waitFor(() => ended().length >= sent.sent, 60_000)
+    const used = process.cpuUsage(cpu)
+    const done = ended()
+    if (!complete) process.stderr.write(`intake floor: ${done.length} of ${sent.sent} updates\n`)
+    // Span times are the fiber clock's epoch nanoseconds.
+    const last = Math.max(...done.map((span) => Number((span.end ?? 0n) / 1_000_000n)))
+    return {
+      updates: done.length,
+      updatesPerSecond: done.length / ((last - sent.startedAt) / 1000),
+      cpuMsPerUpdate: (used.user + used.system) / 1000 / done.length
+    }
+  }
+  try {
+    await pass(warmupPlan(w))
+    return await pass(steadyPlan(w, settings.steadyMessages))
+  } finally {
+    await h.close()
+  }
+}
+
 // ── report ───────────────────────────────────────────────────────────────────
 
 interface BotResult {
@@ -276,6 +332,7 @@ interface BotResult {
 interface RunResult {
   readonly plain: BotResult
   readonly nezuko: BotResult
+  readonly floor: FloorResult
   readonly load: readonly [number, number]
 }
 
@@ -291,6 +348,8 @@ const report = (runs: ReadonlyArray<RunResult>) => {
   const rows: Array<Array<string>> = [
     [`A. capacity (offered ${settings.ratePerSecond}/s): decisions/s`, ...both((b) => b.steady.decisionsPerSecond, 0), m(ratio), "≥ 1.5×"],
     ["A. CPU ms per decision (whole process, sandbox included)", ...both((b) => b.steady.cpuMsPerDecision, 2), m((r) => r.nezuko.steady.cpuMsPerDecision / r.plain.steady.cpuMsPerDecision), ""],
+    ["A. Nezuko's intake alone (no features): updates/s", "", m((r) => r.floor.updatesPerSecond, 0), m((r) => r.floor.updatesPerSecond / r.plain.steady.decisionsPerSecond), ""],
+    ["A. intake alone: CPU ms per update", "", m((r) => r.floor.cpuMsPerUpdate, 2), "", ""],
     ["A. getChatMember calls per message", ...both((b) => perMessage(b.steady, b.steady.getChatMember), 3), "", "≤ 0.05"],
     ["A. Bot API calls per message (all but getUpdates)", ...both((b) => perMessage(b.steady, b.steady.apiCalls), 3), "", ""],
     ["A. prompts sent per second", ...both((b) => b.steady.prompts / b.steady.seconds, 1), "", ""],
@@ -357,8 +416,12 @@ export const runBotBench = async (): Promise<ReadonlyArray<BenchRow>> => {
     const first = i % 2 === 0 ? await runPlain(runId) : await runNezuko(runId)
     const second = i % 2 === 0 ? await runNezuko(runId) : await runPlain(runId)
     const [plain, nezuko] = i % 2 === 0 ? [first, second] : [second, first]
-    runs.push({ plain, nezuko, load: [before, loadavg()[0] ?? 0] })
-    process.stderr.write(`bot bench run ${i + 1}/${settings.runs}: plain ${fmt(plain.steady.decisionsPerSecond, 0)}/s, Nezuko ${fmt(nezuko.steady.decisionsPerSecond, 0)}/s\n`)
+    const floor = await runFloor(runId)
+    runs.push({ plain, nezuko, floor, load: [before, loadavg()[0] ?? 0] })
+    process.stderr.write(
+      `bot bench run ${i + 1}/${settings.runs}: plain ${fmt(plain.steady.decisionsPerSecond, 0)}/s, Nezuko ${fmt(nezuko.steady.decisionsPerSecond, 0)}/s, ` +
+        `intake alone ${fmt(floor.updatesPerSecond, 0)}/s\n`
+    )
   }
   return report(runs)
 }

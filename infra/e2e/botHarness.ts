@@ -15,6 +15,8 @@ export interface NezukoOptions {
   readonly extra?: Layer.Layer<never>
   /** Serve /healthz, /readyz and /metrics on a free HEALTH_PORT (see `health` on the result). */
   readonly serveHealth?: boolean
+  /** The bot's layer instead of BotLive, e.g. `makeBotLive([])` (the intake without features). */
+  readonly bot?: typeof BotLive
   /** Rewrites the throwaway database's URL the bot uses, e.g. to reach it through a TCP proxy the test can cut. */
   readonly databaseUrl?: (url: string) => string
 }
@@ -40,7 +42,7 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
     NEZUKO_ROLES: "bot,jobs",
     ...options.env
   })))
-  const layer = Layer.mergeAll(BotLive, EngineReposLive, healthPort === undefined ? Layer.empty : HealthServerLive).pipe(
+  const layer = Layer.mergeAll(options.bot ?? BotLive, EngineReposLive, healthPort === undefined ? Layer.empty : HealthServerLive).pipe(
     Layer.provideMerge(Layer.merge(DatabaseLive, CacheLive)),
     Layer.provideMerge(BaseLive("bot")),
     Layer.provide(Layer.setConfigProvider(config)),

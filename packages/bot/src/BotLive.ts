@@ -3,7 +3,8 @@ import { JobQueue } from "@nezuko/db"
 import { Effect, Layer } from "effect"
 import { BotIdentityLive } from "./BotIdentity.js"
 import { BatchScanJobsLive } from "./runtime/BatchScanJobs.js"
-import { features } from "./features/index.js"
+import { features, type FeatureServices } from "./features/index.js"
+import type { Feature } from "./runtime/Feature.js"
 import { makeBotLayer } from "./runtime/BotRuntime.js"
 import { BotStatusJobsLive, LeaderDutiesLive } from "./runtime/BotStatusJobs.js"
 import { DeleteJobsLive } from "./runtime/DeleteJobs.js"
@@ -47,17 +48,22 @@ export const AllLeaderDutiesLive = Layer.effect(
 ).pipe(Layer.provide(LeaderDutiesLive))
 
 /**
- * The bot process's roles over one runtime: getMe (BOT-2), the grammY bot with `features`, the intake, leader
- * election with the heartbeat (OPS-12), the jobs role and the breaker alerts (LIM-12). Needs the database and
- * the KeyValueStore from the process graph. Every query below runs behind the `postgres` breaker
+ * The bot process's roles over one runtime: getMe (BOT-2), the grammY bot with `installed` features, the
+ * intake, leader election with the heartbeat (OPS-12), the jobs role and the breaker alerts (LIM-12). Needs the
+ * database and the KeyValueStore from the process graph. Every query below runs behind the `postgres` breaker
  * (PostgresBreakerLive), so an outage opens it and the intake stops taking updates until it closes (LIM-13).
+ * Other feature lists are for measuring and testing the runtime itself (the bot benchmark's intake floor).
  */
-export const BotLive = Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(Layer.provide(AllLeaderDutiesLive))), JobsRoleLive, BreakerAlertsLive).pipe(
-  Layer.provide(makeBotLayer(features)),
-  Layer.provide(EngineLive),
-  Layer.provide(BotIdentityLive),
-  Layer.provide(Layer.mergeAll(VerificationLog.Default, Jobs.Default, JobRegistry.Default, Outbox.Default)),
-  Layer.provide(JobQueue.Default),
-  Layer.provide(PostgresBreakerLive),
-  Layer.provide(TelegramLive)
-)
+export const makeBotLive = (installed: ReadonlyArray<Feature<FeatureServices>>) =>
+  Layer.mergeAll(IntakeLive, Layer.discard(LeaderLive.pipe(Layer.provide(AllLeaderDutiesLive))), JobsRoleLive, BreakerAlertsLive).pipe(
+    Layer.provide(makeBotLayer(installed)),
+    Layer.provide(EngineLive),
+    Layer.provide(BotIdentityLive),
+    Layer.provide(Layer.mergeAll(VerificationLog.Default, Jobs.Default, JobRegistry.Default, Outbox.Default)),
+    Layer.provide(JobQueue.Default),
+    Layer.provide(PostgresBreakerLive),
+    Layer.provide(TelegramLive)
+  )
+
+/** The bot process with every feature (`features`, in their order). */
+export const BotLive = makeBotLive(features)
