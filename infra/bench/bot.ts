@@ -1,4 +1,4 @@
-import { makeBotLive } from "@nezuko/bot"
+import { type BotLive, makeBotLive } from "@nezuko/bot"
 import { circuitTransitions } from "@nezuko/core"
 import { Effect, Layer, Metric } from "effect"
 import { writeFileSync } from "node:fs"
@@ -194,20 +194,26 @@ const spanLatencies = (spans: ReadonlyArray<SpanRecord>) => {
 const redisOpened = Metric.tagged(Metric.tagged(circuitTransitions, "breaker", "redis"), "to", "open")
 const redisOpenCount = () => Effect.runSync(Metric.value(redisOpened)).count
 
-const runNezuko = async (runId: string) => {
-  const recorder = makeSpanRecorder(spanNames)
+/** Nezuko's process graph (`bot`) on its own sandbox with the bench world, its spans named `spans` recorded. */
+const startBenchNezuko = async (keyPrefix: string, spans: ReadonlySet<string>, bot?: typeof BotLive) => {
+  const recorder = makeSpanRecorder(spans)
   let world: BenchWorld | undefined
   const h = await startNezuko({
-    env: nezukoEnv(`nzbench:${runId}:nz:`),
+    env: nezukoEnv(keyPrefix),
     sandbox: { limits: { enabled: false } },
     world: (driver) => {
       world = buildWorld(driver, settings.world)
       return world.protection
     },
-    extra: Layer.setTracer(recorder.tracer)
+    extra: Layer.setTracer(recorder.tracer),
+    ...(bot === undefined ? {} : { bot })
   })
-  const w = world
-  if (w === undefined) throw new Error("world not built")
+  if (world === undefined) throw new Error("world not built")
+  return { h, w: world, recorder }
+}
+
+const runNezuko = async (runId: string) => {
+  const { h, recorder, w } = await startBenchNezuko(`nzbench:${runId}:nz:`, spanNames)
   const count = async (after: number) => (await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM verification_log WHERE id > ${after}`))[0]?.n ?? 0
   const phase = async (label: string, plan: ReadonlyArray<PlannedMessage>, rate: number, apiLatencyMs = 0): Promise<PhaseResult> => {
     const fault = apiLatencyMs > 0 ? h.driver.injectFault({ method: "*", kind: "latency", latencyMs: apiLatencyMs }) : undefined
@@ -281,20 +287,7 @@ export interface FloorResult {
  * be faster, so floor ÷ plain bounds what pass A's ratio can reach while the intake keeps these guarantees.
  */
 const runFloor = async (runId: string): Promise<FloorResult> => {
-  const recorder = makeSpanRecorder(new Set(["Bot.processUpdate"]))
-  let world: BenchWorld | undefined
-  const h = await startNezuko({
-    env: nezukoEnv(`nzbench:${runId}:floor:`),
-    sandbox: { limits: { enabled: false } },
-    world: (driver) => {
-      world = buildWorld(driver, settings.world)
-      return world.protection
-    },
-    extra: Layer.setTracer(recorder.tracer),
-    bot: makeBotLive([])
-  })
-  const w = world
-  if (w === undefined) throw new Error("world not built")
+  const { h, recorder, w } = await startBenchNezuko(`nzbench:${runId}:floor:`, new Set(["Bot.processUpdate"]), makeBotLive([]))
   const pass = async (plan: ReadonlyArray<PlannedMessage>): Promise<FloorResult> => {
     recorder.clear()
     const ended = () => recorder.spans().filter((span) => span.end !== undefined)
