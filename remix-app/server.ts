@@ -1,5 +1,17 @@
 import { BotLive } from "@nezuko/bot"
-import { type AppConfigShape, BaseLive, CacheLive, DatabaseLive, Health, HealthServerLive, type Role, Roles, type Service, validateConfigOrExit } from "@nezuko/core"
+import {
+  type AppConfigShape,
+  BaseLive,
+  CacheLive,
+  DatabaseLive,
+  Health,
+  HealthServerLive,
+  type Role,
+  Roles,
+  type Service,
+  untilBuilt,
+  validateConfigOrExit
+} from "@nezuko/core"
 import { Duration, Effect, Fiber, Layer, Option } from "effect"
 import { panelServices, withBackgroundWork } from "./app/layers.server.js"
 import { installRuntime } from "./app/runtime.server.js"
@@ -49,7 +61,10 @@ const main = async (config: AppConfigShape) => {
   })
 
   const demoOwner = config.sandboxMode ? await runtime.runPromise(seedDemo) : Option.none()
-  const roleFiber = bot ? runtime.runFork(Layer.launch(BotLive)) : undefined
+  // The bot role is built in the background while the panel starts. "process" is pending from before its
+  // first layer until its last (the intake among them), so /readyz never says ready before updates are taken.
+  if (bot) await runtime.runPromise(Effect.flatMap(Health, (h) => h.starting("process")))
+  const roleFiber = bot ? runtime.runFork(Layer.launch(untilBuilt(BotLive))) : undefined
 
   const app = await createPanelApp(runtime, { built: config.environment === "production", publicOrigin: config.panelPublicUrl.origin })
   const host = config.environment === "production" ? "0.0.0.0" : "127.0.0.1"

@@ -29,6 +29,8 @@ describe("AT-25 (first part) and the panel in a real browser", () => {
     expect(demo.credentials.email).toBe("demo-owner@example.com")
     const readiness = await (await fetch(`${demo.healthUrl}/readyz`)).json() as { status: string; ready: boolean }
     expect(readiness.ready).toBe(true)
+    // Ready only once the bot role is built too: its intake's probe is there from the first 200 on.
+    expect(demo.firstReady?.checks).toHaveProperty("polling")
     // The panel port answers the health paths too (OPS-4).
     expect((await fetch(`${demo.panelUrl}/healthz`)).status).toBe(200)
     const page = await fetch(`${demo.panelUrl}/login`)

@@ -1,3 +1,4 @@
+import type { ReadinessReport } from "@nezuko/core"
 import { freePort } from "@nezuko/testing"
 import { chromium } from "playwright-core"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -17,6 +18,8 @@ export interface DemoProcess {
   readonly credentials: { readonly email: string; readonly password: string }
   /** Milliseconds from spawn to /readyz answering 200. */
   readonly readyAfterMs: number
+  /** The body of the first /readyz that answered 200. */
+  readonly firstReady: ReadinessReport | undefined
   stop(): Promise<number | null>
 }
 
@@ -37,9 +40,11 @@ export const startDemo = async (): Promise<DemoProcess> => {
   const healthUrl = `http://127.0.0.1:${healthPort}`
   const panelUrl = `http://localhost:${panelPort}`
   let readyAfterMs = -1
+  let firstReady: ReadinessReport | undefined
   while (Date.now() - started < 60_000 && child.exitCode === null) {
-    const ok = await fetch(`${healthUrl}/readyz`).then((r) => r.status === 200).catch(() => false)
-    if (ok && /Password:\s+\S+/.test(output)) {
+    const ready = await fetch(`${healthUrl}/readyz`).then(async (r) => r.status === 200 ? await r.json() as ReadinessReport : undefined).catch(() => undefined)
+    firstReady ??= ready
+    if (ready !== undefined && /Password:\s+\S+/.test(output)) {
       readyAfterMs = Date.now() - started
       break
     }
@@ -53,6 +58,7 @@ export const startDemo = async (): Promise<DemoProcess> => {
   const password = /Password:\s+(\S+)/.exec(output)?.[1] ?? ""
   return {
     child, panelUrl, healthUrl, dataDir, readyAfterMs, credentials: { email, password },
+    firstReady,
     output: () => output,
     stop: () =>
       new Promise((resolve) => {
