@@ -1,11 +1,9 @@
 import { SqlClient } from "@effect/sql"
-import { AppConfig, FatalStartup, version } from "@nezuko/core"
+import { AppConfig, FatalStartup, instanceHeartbeatEvery, instanceLiveWithin, version } from "@nezuko/core"
 import { dbCall } from "@nezuko/db"
 import { Clock, Duration, Effect, Schedule } from "effect"
 
-export const heartbeatEvery = Duration.seconds(15)
-/** DATA-20: an instance is down after 60 s without a heartbeat; its row is removed after 24 h. */
-export const liveWithin = Duration.seconds(60)
+/** DATA-20: an instance's row is removed after 24 h without a heartbeat. */
 export const removeAfter = Duration.hours(24)
 
 export interface InstanceState {
@@ -39,7 +37,7 @@ export const makeInstances = Effect.gen(function* () {
     sql<{ readonly instanceId: string }>`
       SELECT instance_id FROM bot_instances
       WHERE instance_id <> ${config.instanceId}
-        AND last_heartbeat_at > now() - make_interval(secs => ${Duration.toSeconds(liveWithin)})`
+        AND last_heartbeat_at > now() - make_interval(secs => ${Duration.toSeconds(instanceLiveWithin)})`
   )
 
   /** Leader housekeeping: rows of instances silent for 24 h go. */
@@ -67,7 +65,7 @@ export const makeInstances = Effect.gen(function* () {
   const heartbeatLoop = (state: Effect.Effect<InstanceState>) =>
     Effect.flatMap(state, beat).pipe(
       Effect.catchAll((e) => Effect.logWarning("heartbeat failed", e)),
-      Effect.repeat(Schedule.spaced(heartbeatEvery))
+      Effect.repeat(Schedule.spaced(instanceHeartbeatEvery))
     )
 
   return { beat, liveOthers, removeDead, refuseSecondReplicaWithoutRedis, heartbeatLoop } as const

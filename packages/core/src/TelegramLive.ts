@@ -1,0 +1,63 @@
+import { SqlClient } from "@effect/sql"
+import { dbCall } from "@nezuko/db"
+import { Duration, Effect, Layer, Option } from "effect"
+import { AppConfig } from "./AppConfig.js"
+import { CircuitBreakers } from "./CircuitBreakers.js"
+import { RedisClient } from "./Redis.js"
+import { RateLimiter } from "./RateLimiter.js"
+import { RateLimiterStore } from "./RateLimiterStore.js"
+import { layerResilientLimiterStore } from "./ResilientStores.js"
+import { TelegramApi } from "./TelegramApi.js"
+import { TelegramTransport } from "./TelegramTransport.js"
+
+/** DATA-20: every replica writes its `bot_instances` row this often… */
+export const instanceHeartbeatEvery = Duration.seconds(15)
+/** …and counts as live while its last heartbeat is younger than this. */
+export const instanceLiveWithin = Duration.seconds(60)
+
+/**
+ * LIM-11's divisor while Redis is away: the replicas live in `bot_instances`, this one included. Read at most
+ * once per heartbeat period, so a degraded tryAcquire does not cost a query each time; without a database, or
+ * while it cannot answer, the last count (at first 1) stands.
+ */
+export const liveReplicas: Effect.Effect<Effect.Effect<number>, never, AppConfig> = Effect.gen(function* () {
+  const sql = yield* Effect.serviceOption(SqlClient.SqlClient)
+  if (Option.isNone(sql)) return Effect.succeed(1)
+  const config = yield* AppConfig
+  let last = 1
+  const read = dbCall(sql.value<{ readonly others: number }>`
+    SELECT count(*)::int AS others FROM bot_instances
+    WHERE instance_id <> ${config.instanceId}
+      AND last_heartbeat_at > now() - make_interval(secs => ${Duration.toSeconds(instanceLiveWithin)})`).pipe(
+    Effect.timeout("1 second"),
+    Effect.map(([row]) => (last = (row?.others ?? 0) + 1)),
+    Effect.orElseSucceed(() => last)
+  )
+  return yield* Effect.cachedWithTTL(read, instanceHeartbeatEvery)
+})
+
+/**
+ * RateLimiter windows (LIM-11) for every process that calls Telegram (the bot's TelegramApi and the panel's):
+ * shared through Redis when REDIS_URL is set, per process otherwise. With Redis down they fall back to local
+ * windows behind the `redis` breaker, at the configured limits divided by the live replicas; the plain Redis
+ * store would hold every Telegram call until Redis came back (AT-18). It opens its own Redis connection, so
+ * it fits any process graph, with or without CacheLive.
+ */
+export const RateLimiterStoreLive = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const config = yield* AppConfig
+    if (Option.isNone(config.redisUrl)) return RateLimiterStore.layerMemory
+    return layerResilientLimiterStore(config.redisKeyPrefix, config.instanceId, yield* liveReplicas).pipe(
+      Layer.provide(Layer.merge(RedisClient.layer(config.redisUrl.value), CircuitBreakers.Default))
+    )
+  })
+)
+
+/**
+ * TelegramApi with its limiter, breakers and transport (ARCH-7), plus CircuitBreakers (the poller's gate): the
+ * one way to Telegram of the bot process and of the panel, so both count against the same budgets.
+ */
+export const TelegramLive = TelegramApi.Default.pipe(
+  Layer.provide(Layer.mergeAll(TelegramTransport.layer, RateLimiter.Default.pipe(Layer.provide(RateLimiterStoreLive)))),
+  Layer.provideMerge(CircuitBreakers.Default)
+)

@@ -1,0 +1,44 @@
+import { SqlClient } from "@effect/sql"
+import { describe, it } from "@effect/vitest"
+import { PgliteTest } from "@nezuko/testing"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { expect } from "vitest"
+import { AppConfig } from "../src/AppConfig.js"
+import { Health } from "../src/Health.js"
+import { RateLimiterStore } from "../src/RateLimiterStore.js"
+import { RateLimiterStoreLive } from "../src/TelegramLive.js"
+
+// Nothing listens on port 1: every connection attempt is refused at once.
+const deadRedis = (env: Record<string, string> = {}) =>
+  Layer.merge(AppConfig.Default, Health.Default).pipe(
+    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries({ REDIS_URL: "redis://127.0.0.1:1", ...env })))))
+  )
+
+describe("RateLimiterStoreLive (LIM-11, CACHE-6)", () => {
+  it.live("with REDIS_URL set but Redis unreachable, calls are still granted from local windows", () =>
+    Effect.gen(function* () {
+      const store = yield* RateLimiterStore
+      const checks = [{ key: "rl:api", windowMs: 1_000, limit: 100, scope: "budget" as const }]
+      const results = yield* Effect.forEach(Array.from({ length: 6 }), () => store.tryAcquire("api", checks))
+      expect(results.map((r) => r._tag)).toEqual(Array.from({ length: 6 }, () => "Granted"))
+      expect(store.backend).toBe("memory")
+    }).pipe(Effect.provide(RateLimiterStoreLive.pipe(Layer.provide(deadRedis())))), 15_000)
+
+  it.live("with Redis down, the local windows are the limits divided by the replicas live in bot_instances", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      // Two other replicas beat within 60 s, one has been silent for 5 minutes: 3 live, this one included.
+      yield* sql`
+        INSERT INTO bot_instances (instance_id, roles, mode, version, last_heartbeat_at) VALUES
+          ('b', '{bot}', 'polling', 'test', now() - interval '10 seconds'),
+          ('c', '{bot}', 'polling', 'test', now()),
+          ('gone', '{bot}', 'polling', 'test', now() - interval '5 minutes')`
+      const store = yield* Layer.build(RateLimiterStoreLive.pipe(Layer.provide(deadRedis({ INSTANCE_ID: "a" })))).pipe(
+        Effect.map((context) => context.unsafeMap.get(RateLimiterStore.key) as RateLimiterStore["Type"])
+      )
+      const checks = [{ key: "rl:api", windowMs: 60_000, limit: 6, scope: "budget" as const }]
+      const results = yield* Effect.forEach(Array.from({ length: 3 }), () => store.tryAcquire("api", checks))
+      expect(results.map((r) => r._tag)).toEqual(["Granted", "Granted", "Wait"])
+      expect(store.backend).toBe("memory")
+    }).pipe(Effect.scoped, Effect.provide(PgliteTest)), 30_000)
+})
