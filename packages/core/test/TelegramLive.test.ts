@@ -1,12 +1,13 @@
 import { SqlClient } from "@effect/sql"
 import { describe, it } from "@effect/vitest"
-import { PgliteTest } from "@nezuko/testing"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { PgliteTest, SandboxTest, SandboxUnderTest } from "@nezuko/testing"
+import { ConfigProvider, Context, Effect, Layer } from "effect"
 import { expect } from "vitest"
 import { AppConfig } from "../src/AppConfig.js"
 import { Health } from "../src/Health.js"
 import { RateLimiterStore } from "../src/RateLimiterStore.js"
-import { RateLimiterStoreLive } from "../src/TelegramLive.js"
+import { TelegramApi } from "../src/TelegramApi.js"
+import { RateLimiterStoreLive, TelegramLive } from "../src/TelegramLive.js"
 
 // Nothing listens on port 1: every connection attempt is refused at once.
 const deadRedis = (env: Record<string, string> = {}) =>
@@ -14,7 +15,7 @@ const deadRedis = (env: Record<string, string> = {}) =>
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries({ REDIS_URL: "redis://127.0.0.1:1", ...env })))))
   )
 
-describe("RateLimiterStoreLive (LIM-11, CACHE-6)", () => {
+describe("TelegramLive and its limiter windows with Redis down (LIM-11, CACHE-6, AT-18)", () => {
   it.live("with REDIS_URL set but Redis unreachable, calls are still granted from local windows", () =>
     Effect.gen(function* () {
       const store = yield* RateLimiterStore
@@ -41,4 +42,14 @@ describe("RateLimiterStoreLive (LIM-11, CACHE-6)", () => {
       expect(results.map((r) => r._tag)).toEqual(["Granted", "Granted", "Wait"])
       expect(store.backend).toBe("memory")
     }).pipe(Effect.scoped, Effect.provide(PgliteTest)), 30_000)
+
+  it.live("with Redis down, a call through TelegramLive (the bot's and the panel's way to Telegram) is answered, not held", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* SandboxUnderTest
+      const context = yield* Layer.build(TelegramLive.pipe(
+        Layer.provide(deadRedis({ TELEGRAM_API_ROOT: sandbox.apiRoot, SANDBOX_BOT_TOKEN: sandbox.token }))
+      ))
+      const me = yield* Context.get(context, TelegramApi).getMe().pipe(Effect.timeout("10 seconds"))
+      expect(me.is_bot).toBe(true)
+    }).pipe(Effect.scoped, Effect.provide(SandboxTest())), 30_000)
 })

@@ -6,6 +6,9 @@ import { ResilienceTest } from "./TelegramApiTest.js"
 /** The sandbox a `TelegramApiSandboxTest` talks to: its driver injects faults and reads the call log. */
 export class SandboxUnderTest extends Context.Tag("@nezuko/testing/SandboxUnderTest")<SandboxUnderTest, RunningSandbox>() {}
 
+/** A fresh sandbox on loopback, for a test that builds its own way to it (TELEGRAM_API_ROOT = its apiRoot). */
+export const SandboxTest = (options: SandboxOptions = {}) => Layer.scoped(SandboxUnderTest, TelegramSandbox.scoped(options))
+
 /**
  * The real TelegramApi over HTTP (limiter, breaker, retries) against a fresh sandbox on loopback, through
  * TELEGRAM_API_ROOT exactly as in production (SPEC ARCH-8). `env` overrides configuration (limits, retries).
