@@ -16,17 +16,19 @@ import { PollingLive } from "./runtime/Polling.js"
 import { ReconcileJobsLive } from "./runtime/ReconcileJobs.js"
 import { RetentionJobsLive, scheduleRetention } from "./runtime/RetentionJobs.js"
 import { TimeoutJobsLive } from "./runtime/TimeoutJobs.js"
-import { WebhookLive } from "./runtime/Webhook.js"
+import { WebhookJobsLive, WebhookLive } from "./runtime/Webhook.js"
+
+const Webhook = Layer.discard(WebhookLive)
+type Intake = Layer.Layer<never, Layer.Layer.Error<typeof Webhook | typeof PollingLive>, Layer.Layer.Context<typeof Webhook | typeof PollingLive>>
 
 /** Update intake for the `bot` role (OPS-1): the webhook (OPS-10) when BOT_MODE/WEBHOOK_URL say so, else polling (OPS-9). */
 export const IntakeLive = Layer.unwrapEffect(
-  Effect.map(AppConfig, (config) =>
-    !config.roles.includes("bot") ? Layer.empty : config.webhookMode ? Layer.discard(WebhookLive) : PollingLive)
+  Effect.map(AppConfig, (config): Intake => !config.roles.includes("bot") ? Layer.empty : config.webhookMode ? Webhook : PollingLive)
 )
 
 /** Every job kind this process can run (OPS-16): add the layer of a new kind here (`jobHandler(kind, schema, run)`). */
 export const JobHandlersLive = Layer.mergeAll(DeleteJobsLive, TimeoutJobsLive, BotStatusJobsLive, BatchScanJobsLive, ReconcileJobsLive,
-  MemberSyncJobsLive, RetentionJobsLive)
+  MemberSyncJobsLive, RetentionJobsLive, WebhookJobsLive)
 
 /** The `jobs` role (OPS-1): the durable job runner and the outbox replay. */
 export const JobsRoleLive = Layer.unwrapEffect(

@@ -2,13 +2,22 @@ import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { AppConfig, CircuitBreakers, Health } from "@nezuko/core"
-import { Context, Duration, Effect, Exit, Fiber, FiberSet, Layer, Metric, Option, Redacted, Ref } from "effect"
+import { AppConfig, CircuitBreakers, Health, Jobs } from "@nezuko/core"
+import { Context, Duration, Effect, Exit, Fiber, FiberSet, Layer, Metric, Option, Redacted, Ref, Schema } from "effect"
 import { BotRuntime } from "./BotRuntime.js"
+import { jobHandler } from "./JobRunner.js"
+import { inspectUpdate } from "./Updates.js"
 
 export const maxBodyBytes = 1024 * 1024
-/** OPS-10: answer within 8 s; what is not done by then keeps running in this process's scope. */
+/** OPS-10: answer within 8 s; what is not done by then continues as a job (`webhook_update`). */
 export const handlingBudget = Duration.seconds(8)
+/**
+ * When that job runs: by then this process has normally finished the update and cancelled it. If the process
+ * died or shut down first, any replica's job runner handles the update again (BOT-3: `upd:` is set only once
+ * an update is done, so a finished one is skipped).
+ */
+export const continueAfter = Duration.minutes(1)
+export const webhookUpdateKind = "webhook_update"
 export const secretHeader = "x-telegram-bot-api-secret-token"
 
 export const webhookRejected = Metric.counter("nezuko_webhook_rejected_total", {
@@ -31,16 +40,27 @@ const reject = (reason: string, status: number) =>
     HttpServerResponse.text(status === 503 ? "unavailable\n" : `${reason}\n`, { status, ...(status === 503 ? { headers: { "retry-after": "5" } } : {}) })
   )
 
+/** The `webhook_update` job kind: an update whose webhook request was answered before it was handled (OPS-10). */
+export const WebhookJobsLive = jobHandler(webhookUpdateKind, Schema.Unknown, (update) =>
+  Effect.flatMap(BotRuntime, (runtime) => Effect.map(runtime.processUpdate(update), (outcome) => ({ outcome }))))
+
+export interface WebhookTiming {
+  readonly budget: Duration.DurationInput
+  readonly continueAfter: Duration.DurationInput
+}
+
 /**
  * The webhook intake (OPS-10, SEC-17): POST WEBHOOK_PATH only, the secret header compared in constant time
  * before the body is read (401, counted), bodies up to 1 MB, 200 once the update is handled or after the 8 s
- * budget, 503 while shutting down or while the database breaker is open (LIM-13: Telegram redelivers). An
- * update whose handling was interrupted gets 503 too, so it is delivered again (OPS-8).
+ * budget (the rest continuing as a durable job), 503 while shutting down or while the database breaker is open
+ * (LIM-13: Telegram redelivers). An update whose handling was interrupted gets 503 too, so it is delivered
+ * again (OPS-8). `timing` is for tests.
  */
-export const WebhookLive = Layer.scoped(
+export const makeWebhookLive = (timing: WebhookTiming = { budget: handlingBudget, continueAfter }) => Layer.scoped(
   WebhookServer,
   Effect.gen(function* () {
     const { processUpdate } = yield* BotRuntime
+    const jobs = yield* Jobs
     const config = yield* AppConfig
     const health = yield* Health
     const breakers = yield* CircuitBreakers
@@ -59,14 +79,36 @@ export const WebhookLive = Layer.scoped(
     // Created after the server, so it is closed before it: updates past their budget finish first.
     const handling = yield* FiberSet.make<unknown, never>()
 
+    // Past the budget the answer cannot wait, and Telegram will not deliver the update again: a job keeps it
+    // until this process has finished it (and cancels the job) or, if the process is gone, handles it elsewhere.
+    const continueAsJob = (body: unknown, fiber: Fiber.RuntimeFiber<unknown>) =>
+      Effect.gen(function* () {
+        const updateId = inspectUpdate(body).updateId
+        if (updateId === undefined) return
+        const key = `${webhookUpdateKind}:${updateId}`
+        const queued = yield* jobs.scheduleIn(webhookUpdateKind, timing.continueAfter, body, key).pipe(
+          Effect.tapError((e) => Effect.logWarning("could not keep the update as a job; it continues in this process only", e)),
+          Effect.option
+        )
+        if (Option.isNone(queued)) return
+        yield* FiberSet.run(handling, Fiber.await(fiber).pipe(
+          Effect.flatMap((exit) => Exit.isSuccess(exit) ? jobs.cancel(key) : Effect.void),
+          Effect.catchAll((e) => Effect.logWarning("could not cancel the update's job; it will find the update handled", e)),
+          Effect.interruptible
+        ))
+      })
+
     const handle = (body: unknown) =>
       Effect.gen(function* () {
-        const fiber = yield* FiberSet.run(handling, processUpdate(body))
-        const exit = yield* Fiber.await(fiber).pipe(Effect.timeout(handlingBudget), Effect.option)
+        // The server runs a request's handler uninterruptibly, and a fiber forked there would be too: then the
+        // budget could only cut in once the update was done, and shutdown could not interrupt it after its grace.
+        const fiber = yield* FiberSet.run(handling, Effect.interruptible(processUpdate(body)))
+        const exit = yield* Effect.interruptible(Fiber.await(fiber)).pipe(Effect.timeout(timing.budget), Effect.option)
         if (Option.isNone(exit)) {
-          yield* Effect.logWarning("update still running after 8 s; answering the webhook, the work continues").pipe(
+          yield* Effect.logWarning("update still running after its budget; answering the webhook, the work continues (and is kept as a job)").pipe(
             Effect.annotateLogs("event", "webhook.budget_exceeded")
           )
+          yield* continueAsJob(body, fiber)
           return HttpServerResponse.empty({ status: 200 })
         }
         return Exit.isSuccess(exit.value) ? HttpServerResponse.empty({ status: 200 }) : yield* reject("interrupted", 503)
@@ -111,3 +153,5 @@ export const WebhookLive = Layer.scoped(
     return { port }
   })
 )
+
+export const WebhookLive = makeWebhookLive()

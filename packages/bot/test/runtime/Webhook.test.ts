@@ -1,12 +1,17 @@
+import { SqlClient } from "@effect/sql"
 import { layer } from "@effect/vitest"
-import { CircuitBreakers, KeyValueStore, makeMemoryStore, postgresProtected } from "@nezuko/core"
+import { CircuitBreakers, Jobs, KeyValueStore, makeMemoryStore, postgresProtected } from "@nezuko/core"
+import { JobQueue } from "@nezuko/db"
 import { DatabaseUnavailable } from "@nezuko/domain"
 import { freePort as nextFreePort, PgliteTest } from "@nezuko/testing"
-import { Context, Effect, Layer } from "effect"
+import { Context, type Duration, Effect, Layer } from "effect"
+import { Composer } from "grammy"
 import { expect } from "vitest"
+import type { Feature } from "../../src/runtime/Feature.js"
+import { JobRegistry, makeJobRunner } from "../../src/runtime/JobRunner.js"
 import { commandMenus, LeaderLive } from "../../src/runtime/Leader.js"
 import { AllowedUpdates } from "../../src/runtime/Updates.js"
-import { maxBodyBytes, secretHeader, WebhookLive } from "../../src/runtime/Webhook.js"
+import { makeWebhookLive, maxBodyBytes, secretHeader, WebhookJobsLive, WebhookLive } from "../../src/runtime/Webhook.js"
 import { processLayer, sandboxEnv, sandboxScoped, startProcess, textRecorder, waitUntil } from "./harness.js"
 
 const freePort = Effect.promise(() => nextFreePort())
@@ -16,7 +21,10 @@ const post = (url: string, body: string, headers: Record<string, string>) =>
 
 const secret = "test_webhook_secret-123"
 
-layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("webhook mode against the sandbox", (it) => {
+const update = (id: number, chatId: number, userId: number, text: string) =>
+  JSON.stringify({ update_id: id, message: { message_id: 9, date: 0, chat: { id: chatId, type: "supergroup" }, from: { id: userId }, text } })
+
+layer(Jobs.Default.pipe(Layer.provideMerge(PgliteTest)), { timeout: "60 seconds", excludeTestServices: true })("webhook mode against the sandbox", (it) => {
   it.scoped("registers the webhook and the command menus, serves updates with the secret, refuses the rest", () =>
     Effect.gen(function* () {
       const sandbox = yield* sandboxScoped()
@@ -60,21 +68,20 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("webhook
       expect(driver.webhookDeliveries()[0]).toMatchObject({ ok: true, status: 200, secretToken: secret })
 
       const url = `${base}/telegram/webhook`
-      const update = (id: number, text: string) =>
-        JSON.stringify({ update_id: id, message: { message_id: 9, date: 0, chat: { id: group.id, type: "supergroup" }, from: { id: alice.id }, text } })
+      const signed = (id: number, text: string) => update(id, group.id, alice.id, text)
       // SEC-17: a wrong or missing secret is 401 and never reaches a handler.
-      expect((yield* post(url, update(900001, "forged"), { [secretHeader]: "wrong" })).status).toBe(401)
-      expect((yield* post(url, update(900002, "unsigned"), {})).status).toBe(401)
+      expect((yield* post(url, signed(900001, "forged"), { [secretHeader]: "wrong" })).status).toBe(401)
+      expect((yield* post(url, signed(900002, "unsigned"), {})).status).toBe(401)
       // Only POST, bodies up to 1 MB.
       expect((yield* Effect.promise(() => fetch(url, { headers: { [secretHeader]: secret } }))).status).toBe(405)
       const padding = "x".repeat(maxBodyBytes)
-      expect((yield* post(url, update(900003, padding), { [secretHeader]: secret })).status).toBe(413)
+      expect((yield* post(url, signed(900003, padding), { [secretHeader]: secret })).status).toBe(413)
       // A malformed update is acknowledged, never handled.
       expect((yield* post(url, "{not json", { [secretHeader]: secret })).status).toBe(200)
       expect((yield* post(url, JSON.stringify({ update_id: 900004 }), { [secretHeader]: secret })).status).toBe(200)
       // A direct, correctly signed update is handled before the answer; its repeat is skipped (BOT-3).
-      expect((yield* post(url, update(900005, "direct"), { [secretHeader]: secret })).status).toBe(200)
-      expect((yield* post(url, update(900005, "direct"), { [secretHeader]: secret })).status).toBe(200)
+      expect((yield* post(url, signed(900005, "direct"), { [secretHeader]: secret })).status).toBe(200)
+      expect((yield* post(url, signed(900005, "direct"), { [secretHeader]: secret })).status).toBe(200)
       expect(handled).toEqual(["via webhook", "direct"])
 
       // LIM-13: while the postgres breaker is open an update is refused with 503 (Telegram delivers it again) and
@@ -82,16 +89,69 @@ layer(PgliteTest, { timeout: "60 seconds", excludeTestServices: true })("webhook
       const breakers = Context.get(proc.context, CircuitBreakers)
       const guarded = <A, E>(effect: Effect.Effect<A, E>) => postgresProtected(effect).pipe(Effect.provideService(CircuitBreakers, breakers), Effect.exit)
       for (let i = 0; i < 3; i++) yield* guarded(Effect.fail(new DatabaseUnavailable({ cause: "connection refused" })))
-      expect((yield* post(url, update(900006, "during an outage"), { [secretHeader]: secret })).status).toBe(503)
+      expect((yield* post(url, signed(900006, "during an outage"), { [secretHeader]: secret })).status).toBe(503)
       expect(handled).toEqual(["via webhook", "direct"])
       yield* Effect.sleep("1100 millis")
       yield* guarded(Effect.void)
       yield* guarded(Effect.void)
-      expect((yield* post(url, update(900006, "during an outage"), { [secretHeader]: secret })).status).toBe(200)
+      expect((yield* post(url, signed(900006, "during an outage"), { [secretHeader]: secret })).status).toBe(200)
       expect(handled).toEqual(["via webhook", "direct", "during an outage"])
 
       yield* proc.stop
       // Never a drop of pending updates anywhere (BOT-1).
       expect(driver.calls().some((c) => c.params["drop_pending_updates"] === true)).toBe(false)
+    }))
+
+  it.scoped("OPS-10: an update past its budget is answered and kept as a job, cancelled once done here, handled by a runner if cut short", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* sandboxScoped()
+      const port = yield* freePort
+      const url = `http://127.0.0.1:${port}/telegram/webhook`
+      const env = sandboxEnv(sandbox, { BOT_MODE: "webhook", WEBHOOK_URL: `http://127.0.0.1:${port}`, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port) })
+      const handled: Array<string> = []
+      // Handles a text after `delay(text)`; the first "process" holds "cut short" far beyond the shutdown grace.
+      const slow = (delay: (text: string) => Duration.DurationInput): Feature<never> => (run) => {
+        const composer = new Composer()
+        composer.on("message:text", async (ctx) => {
+          const text = ctx.message.text
+          await run(ctx, Effect.sleep(delay(text)).pipe(Effect.zipRight(Effect.sync(() => handled.push(text)))))
+        })
+        return composer
+      }
+      // Shared like Redis between the two "processes": `upd:` tells the job whether the update was finished.
+      const store = Layer.succeed(KeyValueStore, makeMemoryStore(1000))
+      const timing = { budget: "200 millis", continueAfter: "1500 millis" } as const
+      const sql = yield* SqlClient.SqlClient
+      const jobStates = (id: number) =>
+        Effect.map(sql<{ state: string }>`SELECT state FROM scheduled_jobs WHERE dedupe_key = ${`webhook_update:${id}`} ORDER BY id`, (rows) => rows.map((r) => r.state))
+
+      const first = slow((text) => (text === "cut short" ? "30 seconds" : "1 second"))
+      const proc = yield* startProcess(processLayer(Layer.discard(makeWebhookLive(timing)), [first], env).pipe(Layer.provide(store)))
+      const started = Date.now()
+      expect((yield* post(url, update(910001, -100, 7, "finished here"), { [secretHeader]: secret })).status).toBe(200)
+      expect(Date.now() - started).toBeLessThan(1000)
+      expect(handled).toEqual([])
+      expect(yield* jobStates(910001)).toEqual(["queued"])
+      yield* waitUntil(() => handled.length === 1)
+      yield* Effect.sleep("200 millis")
+      expect(yield* jobStates(910001)).toEqual(["cancelled"])
+
+      // Answered, then the process stops before the handler is done (it is interrupted after the grace): the job
+      // outlives the process, and another process's runner handles the update.
+      expect((yield* post(url, update(910002, -100, 8, "cut short"), { [secretHeader]: secret })).status).toBe(200)
+      yield* proc.stop
+      expect(handled).toEqual(["finished here"])
+      expect(yield* jobStates(910002)).toEqual(["queued"])
+      const context = yield* Effect.context<SqlClient.SqlClient | Jobs>()
+      const runner = makeJobRunner({ pollEvery: "50 millis" }).pipe(
+        Layer.provide(WebhookJobsLive),
+        Layer.provide(JobRegistry.Default),
+        Layer.provide(JobQueue.Default)
+      )
+      yield* startProcess(processLayer(runner, [slow(() => 0)], env).pipe(Layer.provide(store), Layer.provide(Layer.succeedContext(context))))
+      yield* waitUntil(() => handled.length === 2, "10 seconds")
+      expect(handled).toEqual(["finished here", "cut short"])
+      yield* Effect.sleep("300 millis")
+      expect(yield* jobStates(910002)).toEqual(["done"])
     }))
 })
