@@ -4,9 +4,8 @@ import { CacheEvents } from "./CacheEvents.js"
 import { CircuitBreakers } from "./CircuitBreakers.js"
 import { Health, timedProbe } from "./Health.js"
 import { KeyValueStore } from "./KeyValueStore.js"
-import { RateLimiterStore } from "./RateLimiterStore.js"
 import { RedisClient } from "./Redis.js"
-import { layerResilientKeyValueStore, layerResilientLimiterStore } from "./ResilientStores.js"
+import { layerResilientKeyValueStore } from "./ResilientStores.js"
 
 const redisProbe = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -22,9 +21,9 @@ const notConfiguredProbe = Layer.effectDiscard(
 
 /**
  * KeyValueStore from configuration (CACHE-6): Redis when REDIS_URL is set — a failing Redis only degrades
- * readiness — otherwise the bounded memory store, reported as `not_configured`. The rate limiter's windows
- * (LIM-11) and the `nz:inv` invalidations (CACHE-7) share the same client; the stores fall back to memory while
- * the `redis` breaker is open.
+ * readiness — otherwise the bounded memory store, reported as `not_configured`. The `nz:inv` invalidations
+ * (CACHE-7) share the same client; the store falls back to memory while the `redis` breaker is open. The rate
+ * limiter's windows are TelegramLive's (LIM-11).
  */
 export const CacheLive = Layer.unwrapEffect(
   Effect.map(AppConfig, (config) =>
@@ -32,10 +31,9 @@ export const CacheLive = Layer.unwrapEffect(
       onSome: (url) =>
         Layer.mergeAll(
           layerResilientKeyValueStore(config.redisKeyPrefix),
-          layerResilientLimiterStore(config.redisKeyPrefix, config.instanceId),
           CacheEvents.layerRedis(config.redisKeyPrefix),
           redisProbe
         ).pipe(Layer.provideMerge(RedisClient.layer(url)), Layer.provideMerge(CircuitBreakers.Default)),
-      onNone: () => Layer.mergeAll(KeyValueStore.layerMemory(), RateLimiterStore.layerMemory, CacheEvents.local, notConfiguredProbe)
+      onNone: () => Layer.mergeAll(KeyValueStore.layerMemory(), CacheEvents.local, notConfiguredProbe)
     }))
 )
