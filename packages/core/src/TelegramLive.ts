@@ -1,19 +1,14 @@
 import { SqlClient } from "@effect/sql"
-import { dbCall } from "@nezuko/db"
-import { Duration, Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "./AppConfig.js"
 import { CircuitBreakers } from "./CircuitBreakers.js"
 import { RedisClient } from "./Redis.js"
 import { RateLimiter } from "./RateLimiter.js"
 import { RateLimiterStore } from "./RateLimiterStore.js"
+import { instanceHeartbeatEvery, liveOtherReplicas } from "./Replicas.js"
 import { layerResilientLimiterStore } from "./ResilientStores.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { TelegramTransport } from "./TelegramTransport.js"
-
-/** DATA-20: every replica writes its `bot_instances` row this often… */
-export const instanceHeartbeatEvery = Duration.seconds(15)
-/** …and counts as live while its last heartbeat is younger than this. */
-export const instanceLiveWithin = Duration.seconds(60)
 
 /**
  * LIM-11's divisor while Redis is away: the replicas live in `bot_instances`, this one included. Read at most
@@ -25,12 +20,9 @@ export const liveReplicas: Effect.Effect<Effect.Effect<number>, never, AppConfig
   if (Option.isNone(sql)) return Effect.succeed(1)
   const config = yield* AppConfig
   let last = 1
-  const read = dbCall(sql.value<{ readonly others: number }>`
-    SELECT count(*)::int AS others FROM bot_instances
-    WHERE instance_id <> ${config.instanceId}
-      AND last_heartbeat_at > now() - make_interval(secs => ${Duration.toSeconds(instanceLiveWithin)})`).pipe(
+  const read = liveOtherReplicas(sql.value, config.instanceId).pipe(
     Effect.timeout("1 second"),
-    Effect.map(([row]) => (last = (row?.others ?? 0) + 1)),
+    Effect.map((others) => (last = others.length + 1)),
     Effect.orElseSucceed(() => last)
   )
   return yield* Effect.cachedWithTTL(read, instanceHeartbeatEvery)

@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { AppConfig, FatalStartup, instanceHeartbeatEvery, instanceLiveWithin, version } from "@nezuko/core"
+import { AppConfig, FatalStartup, instanceHeartbeatEvery, liveOtherReplicas, version } from "@nezuko/core"
 import { dbCall } from "@nezuko/db"
 import { Clock, Duration, Effect, Schedule } from "effect"
 
@@ -14,8 +14,8 @@ export interface InstanceState {
 
 /**
  * This replica's row in `bot_instances` (DATA-20): written at start and every 15 s with its roles, mode,
- * version and leadership. (The SQL lives here rather than in a db repository only because nothing else
- * reads the table yet; move it when the panel's status page does.)
+ * version and leadership. (Its SQL lives here rather than in a db repository; the count of live replicas,
+ * which the limiter needs too, is core's `liveOtherReplicas`.)
  */
 export const makeInstances = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -33,12 +33,7 @@ export const makeInstances = Effect.gen(function* () {
       .pipe(Effect.asVoid))
 
   /** Other replicas with a heartbeat in the last 60 s. */
-  const liveOthers = dbCall(
-    sql<{ readonly instanceId: string }>`
-      SELECT instance_id FROM bot_instances
-      WHERE instance_id <> ${config.instanceId}
-        AND last_heartbeat_at > now() - make_interval(secs => ${Duration.toSeconds(instanceLiveWithin)})`
-  )
+  const liveOthers = liveOtherReplicas(sql, config.instanceId)
 
   /** Leader housekeeping: rows of instances silent for 24 h go. */
   const removeDead = dbCall(
