@@ -34,9 +34,7 @@ describe("TelegramLive and its limiter windows with Redis down (LIM-11, CACHE-6,
           ('b', '{bot}', 'polling', 'test', now() - interval '10 seconds'),
           ('c', '{bot}', 'polling', 'test', now()),
           ('gone', '{bot}', 'polling', 'test', now() - interval '5 minutes')`
-      const store = yield* Layer.build(RateLimiterStoreLive.pipe(Layer.provide(deadRedis({ INSTANCE_ID: "a" })))).pipe(
-        Effect.map((context) => context.unsafeMap.get(RateLimiterStore.key) as RateLimiterStore["Type"])
-      )
+      const store = Context.get(yield* Layer.build(RateLimiterStoreLive.pipe(Layer.provide(deadRedis({ INSTANCE_ID: "a" })))), RateLimiterStore)
       const checks = [{ key: "rl:api", windowMs: 60_000, limit: 6, scope: "budget" as const }]
       const results = yield* Effect.forEach(Array.from({ length: 3 }), () => store.tryAcquire("api", checks))
       expect(results.map((r) => r._tag)).toEqual(["Granted", "Granted", "Wait"])

@@ -4,10 +4,8 @@ import { CircuitBreakers, Jobs, KeyValueStore, makeMemoryStore, postgresProtecte
 import { JobQueue } from "@nezuko/db"
 import { DatabaseUnavailable } from "@nezuko/domain"
 import { freePort as nextFreePort, PgliteTest } from "@nezuko/testing"
-import { Context, type Duration, Effect, Layer } from "effect"
-import { Composer } from "grammy"
+import { Context, Effect, Layer } from "effect"
 import { expect } from "vitest"
-import type { Feature } from "../../src/runtime/Feature.js"
 import { JobRegistry, makeJobRunner } from "../../src/runtime/JobRunner.js"
 import { commandMenus, LeaderLive } from "../../src/runtime/Leader.js"
 import { AllowedUpdates } from "../../src/runtime/Updates.js"
@@ -108,16 +106,8 @@ layer(Jobs.Default.pipe(Layer.provideMerge(PgliteTest)), { timeout: "60 seconds"
       const port = yield* freePort
       const url = `http://127.0.0.1:${port}/telegram/webhook`
       const env = sandboxEnv(sandbox, { BOT_MODE: "webhook", WEBHOOK_URL: `http://127.0.0.1:${port}`, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port) })
-      const handled: Array<string> = []
-      // Handles a text after `delay(text)`; the first "process" holds "cut short" far beyond the shutdown grace.
-      const slow = (delay: (text: string) => Duration.DurationInput): Feature<never> => (run) => {
-        const composer = new Composer()
-        composer.on("message:text", async (ctx) => {
-          const text = ctx.message.text
-          await run(ctx, Effect.sleep(delay(text)).pipe(Effect.zipRight(Effect.sync(() => handled.push(text)))))
-        })
-        return composer
-      }
+      // The first "process" holds "cut short" far beyond the shutdown grace.
+      const { handled, recording } = textRecorder()
       // Shared like Redis between the two "processes": `upd:` tells the job whether the update was finished.
       const store = Layer.succeed(KeyValueStore, makeMemoryStore(1000))
       const timing = { budget: "200 millis", continueAfter: "1500 millis" } as const
@@ -125,7 +115,7 @@ layer(Jobs.Default.pipe(Layer.provideMerge(PgliteTest)), { timeout: "60 seconds"
       const jobStates = (id: number) =>
         Effect.map(sql<{ state: string }>`SELECT state FROM scheduled_jobs WHERE dedupe_key = ${`webhook_update:${id}`} ORDER BY id`, (rows) => rows.map((r) => r.state))
 
-      const first = slow((text) => (text === "cut short" ? "30 seconds" : "1 second"))
+      const first = recording((text) => (text === "cut short" ? "30 seconds" : "1 second"))
       const proc = yield* startProcess(processLayer(Layer.discard(makeWebhookLive(timing)), [first], env).pipe(Layer.provide(store)))
       const started = Date.now()
       expect((yield* post(url, update(910001, -100, 7, "finished here"), { [secretHeader]: secret })).status).toBe(200)
@@ -148,7 +138,7 @@ layer(Jobs.Default.pipe(Layer.provideMerge(PgliteTest)), { timeout: "60 seconds"
         Layer.provide(JobRegistry.Default),
         Layer.provide(JobQueue.Default)
       )
-      yield* startProcess(processLayer(runner, [slow(() => 0)], env).pipe(Layer.provide(store), Layer.provide(Layer.succeedContext(context))))
+      yield* startProcess(processLayer(runner, [recording()], env).pipe(Layer.provide(store), Layer.provide(Layer.succeedContext(context))))
       yield* waitUntil(() => handled.length === 2, "10 seconds")
       expect(handled).toEqual(["finished here", "cut short"])
       yield* Effect.sleep("300 millis")

@@ -79,13 +79,15 @@ export const runtimeLayer = (features: ReadonlyArray<Feature<never>>, store: Lay
 /** A feature that records the text of every text message it is given, in the order handled. */
 export const textRecorder = () => {
   const handled: Array<string> = []
-  const feature: Feature<never> = (run) => {
+  /** A feature that records each text into the same `handled`, after `delay(text)` when given. */
+  const recording = (delay?: (text: string) => Duration.DurationInput): Feature<never> => (run) => {
     const composer = new Composer()
     composer.on("message:text", async (ctx) => {
       const text = ctx.message.text
-      await run(ctx, Effect.sync(() => handled.push(text)))
+      const record = Effect.sync(() => handled.push(text))
+      await run(ctx, delay === undefined ? record : Effect.zipRight(Effect.sleep(delay(text)), record))
     })
     return composer
   }
-  return { handled, feature }
+  return { handled, feature: recording(), recording }
 }
