@@ -110,6 +110,10 @@ export const repositorySuite = (name: string, database: Layer.Layer<SqlClient.Sq
         const stored = yield* sql<{ readonly missingChannelIds: ReadonlyArray<number> }>`
           SELECT missing_channel_ids FROM verification_log WHERE decision = 'restrict'`
         expect(stored[0]?.missingChannelIds).toEqual([channel(1)])
+        // The writer's backlog after an outage: more rows than one statement's 65 535 parameters can carry.
+        const backlog = Array.from({ length: 6_000 }, () => row("pass"))
+        yield* log.insertMany(backlog)
+        expect(yield* log.countByDecision(new Date(at.getTime() - 1000))).toEqual({ pass: 6_002, restrict: 1 })
       }))
   
     it.effect("restrictions: one pending record per user; closing is first-wins", () =>
