@@ -72,6 +72,26 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
     expect(records).toHaveLength(1)
   })
 
+  it("BOT-23 row 9: a pending user whose recorded mute is over is muted again once; while it holds, messages only go", async () => {
+    const u = newUser("Remy")
+    const first = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "hi")
+    await promptFor(u.id, first)
+    // The mute ran out (or was lifted) while the record stayed open.
+    await h.query(`UPDATE restrictions SET restricted_until = now() - interval '1 minute' WHERE user_id = ${u.id} AND state = 'pending'`)
+    h.driver.setMember(G, u.id, { status: "member" }, { silent: true })
+    const again = h.driver.mark()
+    const sent = Array.from({ length: 3 }, (_, i) => h.driver.sendMessage(u.id, G, `again ${i}`))
+    await Promise.all(sent.map((m) => h.driver.waitForDelete(G, m.message_id, { after: again })))
+    const rows = await waitForDecisions(h, `user_id = ${u.id}`, 4)
+    expect(rows.slice(1).map((r) => r.reason)).toEqual(["already_pending", "already_pending", "already_pending"])
+    const calls = h.driver.calls({ after: again })
+    expect(calls.filter((c) => c.method === "restrictChatMember" && Number(c.params.user_id) === u.id)).toHaveLength(1)
+    expect(calls.filter((c) => c.method === "sendMessage" && String(c.params.text).includes(`id=${u.id}`))).toHaveLength(0)
+    const records = await h.query<{ restrictedUntil: Date | null }>(`SELECT restricted_until FROM restrictions WHERE user_id = ${u.id} AND state = 'pending'`)
+    expect(records[0]?.restrictedUntil?.getTime()).toBeGreaterThan(Date.now())
+  })
+
   it("BOT-16: unlinking a channel releases pending users who now miss nothing", async () => {
     const u = newUser("Ines")
     h.driver.setMember(C.id, u.id, { status: "member" }, { silent: true })

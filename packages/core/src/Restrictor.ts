@@ -69,13 +69,15 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         ? Effect.ignore(protection.deleteMessage(req.group.chatId, req.messageId, 1))
         : Effect.void
 
+    const canMute = (g: GroupSnapshot) => g.settings.enforcementMode === "mute" && g.botCanRestrict
+    const muteOver = (record: Restriction, now: number) =>
+      record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now)
+
     /** BOT-23 row 9: an open record. Delete the message; re-mute only when the recorded mute is over or never happened. */
     const alreadyPending = (req: RestrictRequest, record: Restriction) =>
       Effect.gen(function* () {
         yield* deleteOffending(req)
-        const now = yield* Clock.currentTimeMillis
-        const muteOver = record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now)
-        if (muteOver && canMute(req.group)) {
+        if (muteOver(record, yield* Clock.currentTimeMillis) && canMute(req.group)) {
           const until = yield* Effect.either(protection.mute(req.group.chatId, req.user.id, req.group.settings.muteHours))
           if (until._tag === "Right") yield* restrictions.update(record.id, { restrictedUntil: until.right })
         }
@@ -91,17 +93,30 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         Effect.catchAll((e) => Effect.logWarning(`group migration failed: ${e._tag}`))
       )
 
-    const canMute = (g: GroupSnapshot) => g.settings.enforcementMode === "mute" && g.botCanRestrict
+    const locked = (req: RestrictRequest, groupId: ChatId, userId: UserId) =>
+      Effect.gen(function* () {
+        const lockKey = `lock:${groupId}:${userId}`
+        // Step 1: one decision per (group, user) across replicas; the loser only deletes the message.
+        const acquired = yield* store.setIfAbsent(lockKey, config.instanceId, lockTtl).pipe(Effect.orElseSucceed(() => true))
+        if (!acquired) return yield* deleteOffending(req)
+        return yield* Effect.ensuring(flow(req, groupId, userId), Effect.ignore(store.remove(lockKey)))
+      })
 
-    const run = Effect.fn("Restrictor.restrict")(function* (req: RestrictRequest) {
-      const groupId = req.group.chatId
-      const userId = req.user.id
-      const lockKey = `lock:${groupId}:${userId}`
-      // Step 1: one decision per (group, user) across replicas; the loser only deletes the message.
-      const locked = yield* store.setIfAbsent(lockKey, config.instanceId, lockTtl).pipe(Effect.orElseSucceed(() => true))
-      if (!locked) return yield* deleteOffending(req)
-      return yield* Effect.ensuring(flow(req, groupId, userId), Effect.ignore(store.remove(lockKey)))
-    })
+    // A muted user who keeps writing comes here with every message, so this is a plain span (Effect.fn would
+    // capture a stack trace per call), and a record whose mute still holds is acted on without the lock: the
+    // message goes and nothing changes, so a verify racing with it can at worst see a message of the time
+    // the user was still unverified deleted. Only a re-mute, which changes state, takes the lock (and re-reads).
+    const run = (req: RestrictRequest) =>
+      Effect.gen(function* () {
+        const groupId = req.group.chatId
+        const userId = req.user.id
+        if (req.onlyIfPending) {
+          const pending = yield* restrictions.findPending(groupId, userId)
+          if (Option.isNone(pending)) return "no_record" as const
+          if (!(muteOver(pending.value, yield* Clock.currentTimeMillis) && canMute(req.group))) return yield* alreadyPending(req, pending.value)
+        }
+        return yield* locked(req, groupId, userId)
+      }).pipe(Effect.withSpan("Restrictor.restrict", { captureStackTrace: false }))
 
     const flow = (req: RestrictRequest, groupId: ChatId, userId: UserId) =>
       Effect.gen(function* () {
