@@ -195,6 +195,16 @@ describe("RateLimiter behaviour", () => {
       expect(yield* Fiber.join(next)).toBe(1_500)
     }).pipe(Effect.provide(LimiterTest())))
 
+  it.effect("an api-budget grant counts from the grant: the ceiling is ours, and settling would cost a round trip", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimiter
+      yield* Effect.fork(limiter.withPermit({ budget: "api", priority: 1 }, Effect.sleep("500 millis")))
+      yield* TestClock.adjust("1 millis")
+      const next = yield* Effect.fork(Effect.zipRight(limiter.acquire({ budget: "api", priority: 1 }), Clock.currentTimeMillis))
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* Fiber.join(next)).toBe(1_000)
+    }).pipe(Effect.provide(LimiterTest({ RATE_LIMIT_API_CALLS: "1" }))))
+
   it.effect("a 429 pauses the whole budget for retry_after", () =>
     Effect.gen(function* () {
       const limiter = yield* RateLimiter
