@@ -140,7 +140,8 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
       )
       return attempt.pipe(
         withTelegramRetries(options.kind ?? preset.kind, config.rateLimitRetries),
-        Effect.withSpan(`TelegramApi.${method}`, { attributes: { method } })
+        // No captured stack trace: every call (and every long poll) would build an Error just to locate the span.
+        Effect.withSpan(`TelegramApi.${method}`, { attributes: { method }, captureStackTrace: false })
       )
     }
 

@@ -1,6 +1,6 @@
 import { VerificationLogRepo } from "@nezuko/db"
 import type { VerificationDecision } from "@nezuko/domain"
-import { Effect, Metric, Queue, Ref } from "effect"
+import { Effect, Metric, Queue } from "effect"
 import { taggedBy } from "./Metrics.js"
 
 export const vlogBuffered = Metric.gauge("nezuko_vlog_buffered", { description: "Decisions waiting to be written" })
@@ -19,31 +19,38 @@ const capacity = 10_000
 export class VerificationLog extends Effect.Service<VerificationLog>()("@nezuko/core/VerificationLog", {
   scoped: Effect.gen(function* () {
     const repo = yield* VerificationLogRepo
-    const buffer = yield* Ref.make<ReadonlyArray<VerificationDecision>>([])
+    // A plain array, appended in place: every decision lands here, and an immutable Ref copied the whole buffer
+    // on each append (quadratic while a flush is slow). Only synchronous code touches it, so no append is lost.
+    let buffer: Array<VerificationDecision> = []
     const lock = yield* Effect.makeSemaphore(1)
     const full = yield* Queue.sliding<void>(1)
 
     const flush = lock.withPermits(1)(Effect.gen(function* () {
-      const rows = yield* Ref.getAndSet(buffer, [])
+      const rows = buffer
+      buffer = []
       if (rows.length === 0) return
       yield* repo.insertMany(rows).pipe(
-        Effect.tapError(() => Ref.update(buffer, (later) => [...rows, ...later].slice(-capacity))),
+        Effect.tapError(() => Effect.sync(() => {
+          buffer = [...rows, ...buffer].slice(-capacity)
+        })),
         Effect.tapError((e) => Effect.logWarning(`verification log flush failed; ${rows.length} rows kept`, e))
       )
-      yield* Metric.set(vlogBuffered, (yield* Ref.get(buffer)).length)
+      yield* Metric.set(vlogBuffered, buffer.length)
     })).pipe(Effect.withSpan("VerificationLog.flush"))
 
     const record = (decision: VerificationDecision) =>
-      Effect.gen(function* () {
-        yield* Metric.increment(decisionsBy(decision.trigger, decision.decision))
-        const size = yield* Ref.modify(buffer, (rows) => {
-          const next = rows.length >= capacity ? [...rows.slice(1), decision] : [...rows, decision]
-          return [{ size: next.length, dropped: rows.length >= capacity }, next] as const
-        })
-        if (size.dropped) yield* Metric.increment(vlogDropped)
-        yield* Metric.set(vlogBuffered, size.size)
-        // The writer fiber flushes; a handler never waits for the insert (it would be the tail of its latency).
-        if (size.size >= flushAt) yield* Queue.offer(full, undefined)
+      Effect.suspend(() => {
+        const dropped = buffer.length >= capacity
+        if (dropped) buffer.shift()
+        buffer.push(decision)
+        const size = buffer.length
+        return Effect.all([
+          Metric.increment(decisionsBy(decision.trigger, decision.decision)),
+          dropped ? Metric.increment(vlogDropped) : Effect.void,
+          Metric.set(vlogBuffered, size),
+          // The writer fiber flushes; a handler never waits for the insert (it would be the tail of its latency).
+          size >= flushAt ? Queue.offer(full, undefined) : Effect.void
+        ], { discard: true })
       })
 
     // Flush when 50 rows are waiting or 5 s have passed, whichever comes first.
@@ -55,7 +62,7 @@ export class VerificationLog extends Effect.Service<VerificationLog>()("@nezuko/
       record,
       /** Writes everything buffered now; handlers call it before an update counts as handled (OPS-9). */
       flush,
-      buffered: Effect.map(Ref.get(buffer), (rows) => rows.length)
+      buffered: Effect.sync(() => buffer.length)
     } as const
   }),
   dependencies: [VerificationLogRepo.Default]
