@@ -73,9 +73,21 @@ const subjects = (type: AllowedUpdate, payload: unknown): Either.Either<{ chatId
   }
 }
 
+// The polling path asks about one update object four times (the batch's MGET, its sequencing, its handling,
+// the offset); the update never changes, so the decode is kept per object instead of repeated.
+const inspected = new WeakMap<object, UpdateInfo>()
+
 /** Classifies and minimally validates an update (SEC-18: nothing reaches a feature undecoded). */
 export const inspectUpdate = (raw: unknown): UpdateInfo => {
   if (!isRecord(raw)) return { _tag: "Malformed", updateId: undefined, type: "unknown", reason: "not an object" }
+  const known = inspected.get(raw)
+  if (known !== undefined) return known
+  const info = decodeUpdate(raw)
+  inspected.set(raw, info)
+  return info
+}
+
+const decodeUpdate = (raw: Record<string, unknown>): UpdateInfo => {
   const updateId = typeof raw.update_id === "number" && Number.isSafeInteger(raw.update_id) ? raw.update_id : undefined
   const type = Object.keys(raw).find((key) => key !== "update_id" && isRecord(raw[key]))
   if (updateId === undefined) return { _tag: "Malformed", updateId, type: type ?? "unknown", reason: "no integer update_id" }
