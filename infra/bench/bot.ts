@@ -145,7 +145,7 @@ const runPlain = async (runId: string) => {
 // ── Nezuko ───────────────────────────────────────────────────────────────────
 
 /**
- * BENCH_BOT_PROFILE=steady (or warmup, paced, latent) writes a V8 CPU profile of that Nezuko phase to
+ * BENCH_BOT_PROFILE=steady (or warmup, paced, latent; floor for the intake alone) writes a V8 CPU profile of that phase to
  * bench-<phase>.cpuprofile in the working directory (open it in Chrome DevTools); startup is left out.
  */
 const profilePhase = async (label: string): Promise<() => Promise<void>> => {
@@ -288,13 +288,15 @@ export interface FloorResult {
  */
 const runFloor = async (runId: string): Promise<FloorResult> => {
   const { h, recorder, w } = await startBenchNezuko(`nzbench:${runId}:floor:`, new Set(["Bot.processUpdate"]), makeBotLive([]))
-  const pass = async (plan: ReadonlyArray<PlannedMessage>): Promise<FloorResult> => {
+  const pass = async (label: string, plan: ReadonlyArray<PlannedMessage>): Promise<FloorResult> => {
     recorder.clear()
     const ended = () => recorder.spans().filter((span) => span.end !== undefined)
+    const profile = await profilePhase(label)
     const cpu = process.cpuUsage()
     const sent = await sendPlan(h.driver, plan, settings.ratePerSecond)
     const complete = await waitFor(() => ended().length >= sent.sent, 60_000)
     const used = process.cpuUsage(cpu)
+    await profile()
     const done = ended()
     if (!complete) process.stderr.write(`intake floor: ${done.length} of ${sent.sent} updates\n`)
     // Span times are the fiber clock's epoch nanoseconds.
@@ -306,8 +308,8 @@ const runFloor = async (runId: string): Promise<FloorResult> => {
     }
   }
   try {
-    await pass(warmupPlan(w))
-    return await pass(steadyPlan(w, settings.steadyMessages))
+    await pass("floor-warmup", warmupPlan(w))
+    return await pass("floor", steadyPlan(w, settings.steadyMessages))
   } finally {
     await h.close()
   }
