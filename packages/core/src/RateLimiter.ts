@@ -247,11 +247,12 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
       backend: store.backend
     }))
 
-    /** Waits for a permit, runs `effect` (one request), then keeps the grant in the windows until it answered. */
-    // Only message-producing calls are settled: Telegram counts a message when it arrives, so those grants stay
-    // in the window until the answer. The `api` budget is our own safety ceiling, not a Telegram window; counting
-    // its grants from the grant is exact for it, and saves each restrict, delete and getChatMember a Redis round
-    // trip (`pnpm bench bot`).
+    /**
+     * Waits for a permit and runs `effect` (one request). A message-budget grant then stays in the windows until
+     * the answer, since Telegram counts a message when it arrives. The `api` budget is our own safety ceiling,
+     * not a Telegram window: counting its grants from the grant is exact for it, and not settling saves each
+     * restrict, delete and getChatMember a Redis round trip (`pnpm bench bot`).
+     */
     const withPermit = <A, E, R>(permit: Permit, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RateLimitDropped, R> =>
       Effect.flatMap(acquire(permit), (grant) =>
         grant === undefined || permit.budget !== "message"
