@@ -70,14 +70,15 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         : Effect.void
 
     const canMute = (g: GroupSnapshot) => g.settings.enforcementMode === "mute" && g.botCanRestrict
-    const muteOver = (record: Restriction, now: number) =>
-      record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now)
+    /** BOT-23 row 9: the bot's own mute is over (or never happened) and it may mute here. */
+    const remuteDue = (req: RestrictRequest, record: Restriction, now: number) =>
+      record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now) && canMute(req.group)
 
     /** BOT-23 row 9: an open record. Delete the message; re-mute only when the recorded mute is over or never happened. */
     const alreadyPending = (req: RestrictRequest, record: Restriction) =>
       Effect.gen(function* () {
         yield* deleteOffending(req)
-        if (muteOver(record, yield* Clock.currentTimeMillis) && canMute(req.group)) {
+        if (remuteDue(req, record, yield* Clock.currentTimeMillis)) {
           const until = yield* Effect.either(protection.mute(req.group.chatId, req.user.id, req.group.settings.muteHours))
           if (until._tag === "Right") yield* restrictions.update(record.id, { restrictedUntil: until.right })
         }
@@ -113,7 +114,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         if (req.onlyIfPending) {
           const pending = yield* restrictions.findPending(groupId, userId)
           if (Option.isNone(pending)) return "no_record" as const
-          if (!(muteOver(pending.value, yield* Clock.currentTimeMillis) && canMute(req.group))) return yield* alreadyPending(req, pending.value)
+          if (!remuteDue(req, pending.value, yield* Clock.currentTimeMillis)) return yield* alreadyPending(req, pending.value)
         }
         return yield* locked(req, groupId, userId)
       }).pipe(Effect.withSpan("Restrictor.restrict", { captureStackTrace: false }))
