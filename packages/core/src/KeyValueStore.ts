@@ -12,6 +12,8 @@ export interface KeyValueStoreShape {
   readonly get: (key: string) => Effect.Effect<Option.Option<string>, StoreError>
   readonly getMany: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Option.Option<string>>, StoreError>
   readonly set: (key: string, value: string, ttl: Duration.DurationInput) => Effect.Effect<void, StoreError>
+  /** `set` for many keys with one TTL in one round trip (a pipeline, not a transaction: a failure may leave some set). */
+  readonly setMany: (entries: ReadonlyArray<readonly [key: string, value: string]>, ttl: Duration.DurationInput) => Effect.Effect<void, StoreError>
   /** SET NX: true when this call created the key (locks, de-duplication). */
   readonly setIfAbsent: (key: string, value: string, ttl: Duration.DurationInput) => Effect.Effect<boolean, StoreError>
   readonly remove: (key: string) => Effect.Effect<void, StoreError>
@@ -45,6 +47,13 @@ export const makeRedisStore = (redis: Context.Tag.Service<RedisClient>, prefix: 
         ? Effect.succeed([])
         : Effect.map(redis.use((c) => c.mget(...keys.map(k))), (values) => values.map(Option.fromNullable)),
     set: (key, value, ttl) => Effect.asVoid(redis.use((c) => c.set(k(key), value, "PX", ms(ttl)))),
+    setMany: (entries, ttl) =>
+      entries.length === 0 ? Effect.void : redis.use(async (c) => {
+        const replies = await entries.reduce((p, [key, value]) => p.set(k(key), value, "PX", ms(ttl)), c.pipeline()).exec()
+        // A pipeline resolves even when commands in it failed; each reply carries its own error.
+        const failed = replies?.find(([error]) => error !== null)
+        if (failed !== undefined) throw failed[0]
+      }),
     setIfAbsent: (key, value, ttl) =>
       Effect.map(redis.use((c) => c.set(k(key), value, "PX", ms(ttl), "NX")), (reply) => reply === "OK"),
     remove: (key) => Effect.asVoid(redis.use((c) => c.del(k(key)))),
@@ -94,6 +103,10 @@ export const makeMemoryStore = (maxEntries: number): KeyValueStoreShape => {
     get: (key) => Effect.map(now, (t) => Option.fromNullable(live(key, t)?.value)),
     getMany: (keys) => Effect.map(now, (t) => keys.map((key) => Option.fromNullable(live(key, t)?.value))),
     set: (key, value, ttl) => Effect.map(now, (t) => put(key, value, t + ms(ttl))),
+    setMany: (entries, ttl) =>
+      Effect.map(now, (t) => {
+        for (const [key, value] of entries) put(key, value, t + ms(ttl))
+      }),
     setIfAbsent: (key, value, ttl) =>
       Effect.map(now, (t) => {
         if (live(key, t) !== undefined) return false

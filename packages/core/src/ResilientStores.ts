@@ -51,6 +51,7 @@ export const layerResilientKeyValueStore = (prefix: string) =>
         get: (key) => via.run((s) => s.get(key)),
         getMany: (keys) => via.run((s) => s.getMany(keys)),
         set: (key, value, ttl) => via.run((s) => s.set(key, value, ttl)),
+        setMany: (entries, ttl) => via.run((s) => s.setMany(entries, ttl)),
         setIfAbsent: (key, value, ttl) => via.run((s) => s.setIfAbsent(key, value, ttl)),
         remove: (key) => via.run((s) => s.remove(key)),
         increment: (key, ttl) => via.run((s) => s.increment(key, ttl)),

@@ -26,6 +26,18 @@ export const storeContract = (name: string, layer: Layer.Layer<KeyValueStore, un
         expect(yield* store.get("verify:1:2")).toEqual(Option.none())
       })))
 
+    test("setMany sets every key with the TTL in one call; none is a no-op", () =>
+      run(Effect.gen(function* () {
+        const store = yield* KeyValueStore
+        yield* store.setMany([["upd:1", "1"], ["upd:2", "1"], ["upd:3", "x"]], ttl)
+        yield* store.setMany([], ttl)
+        expect(yield* store.getMany(["upd:1", "upd:2", "upd:3", "upd:4"])).toEqual([Option.some("1"), Option.some("1"), Option.some("x"), Option.none()])
+        const left = yield* store.ttl("upd:2")
+        expect(Option.map(left, (d) => Duration.toMillis(d) > 0 && Duration.toMillis(d) <= Duration.toMillis(ttl))).toEqual(Option.some(true))
+        yield* pass(Duration.times(ttl, 1.5))
+        expect(yield* store.getMany(["upd:1", "upd:3"])).toEqual([Option.none(), Option.none()])
+      })))
+
     test("values expire with their TTL", () =>
       run(Effect.gen(function* () {
         const store = yield* KeyValueStore

@@ -48,11 +48,28 @@ export interface BotRuntimeShape {
    */
   readonly processUpdate: (update: unknown) => Effect.Effect<UpdateOutcome>
   /**
-   * `processUpdate` for one fetched batch: a single MGET of the batch's `upd:` keys replaces a GET per update
-   * (a Redis round trip and a fiber suspension each). Updates the MGET found are still looked up one by one,
-   * and if the MGET fails every update is.
+   * `processUpdate` for one fetched batch, with the batch's `upd:` keys read and written once each: an MGET
+   * before (updates it found are still looked up one by one, and if it fails every update is) and, from
+   * `markHandled`, one pipelined write of every id handled in the batch after it.
    */
-  readonly batchProcessor: (updates: ReadonlyArray<unknown>) => Effect.Effect<(update: unknown) => Effect.Effect<UpdateOutcome>>
+  readonly batchProcessor: (updates: ReadonlyArray<unknown>) => Effect.Effect<BatchProcessor>
+}
+
+export interface BatchProcessor {
+  readonly process: (update: unknown) => Effect.Effect<UpdateOutcome>
+  /**
+   * Sets `upd:{id}` for every update `process` handled. The poller calls it once the batch's decisions are
+   * durable and before it confirms the offset, so a crash before that point has the whole batch delivered and
+   * handled again (BOT-3's other guards make that harmless) rather than marks for updates whose decision rows
+   * were still in memory. Never fails: a Redis error is logged, like `processUpdate`'s own write.
+   */
+  readonly markHandled: Effect.Effect<void>
+}
+
+/** Which updates were handled before, and recording that one was (BOT-3's `upd:`). */
+interface Ledger {
+  readonly seen: (updateId: number) => Effect.Effect<boolean>
+  readonly done: (updateId: number) => Effect.Effect<void>
 }
 
 export class BotRuntime extends Context.Tag("@nezuko/bot/BotRuntime")<BotRuntime, BotRuntimeShape>() {}
@@ -147,13 +164,23 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
 
       const count = (type: string) => Metric.increment(updatesBy(type))
 
-      const handle = (info: Extract<UpdateInfo, { _tag: "Valid" }>, annotations: Record<string, string>, knownNew: boolean) =>
-        Effect.gen(function* () {
-          const seen = knownNew ? Option.none() : yield* store.get(dedupeKey(info.updateId)).pipe(
+      // Each update on its own (webhook): one GET before and one SET after.
+      const perUpdate: Ledger = {
+        seen: (updateId) =>
+          store.get(dedupeKey(updateId)).pipe(
+            Effect.map(Option.isSome),
             // Redis down: handle it anyway; BOT-3's other guards make a repeat harmless.
-            Effect.catchAll((e) => Effect.as(Effect.logWarning("update de-duplication unavailable", e), Option.none()))
+            Effect.catchAll((e) => Effect.as(Effect.logWarning("update de-duplication unavailable", e), false))
+          ),
+        done: (updateId) =>
+          store.set(dedupeKey(updateId), "1", dedupeTtl).pipe(
+            Effect.catchAll((e) => Effect.logWarning("could not record the update as handled", e))
           )
-          if (Option.isSome(seen)) {
+      }
+
+      const handle = (info: Extract<UpdateInfo, { _tag: "Valid" }>, annotations: Record<string, string>, ledger: Ledger) =>
+        Effect.gen(function* () {
+          if (yield* ledger.seen(info.updateId)) {
             yield* Effect.logDebug("update already handled; skipped").pipe(Effect.annotateLogs("event", "update.duplicate"))
             return "duplicate" as const
           }
@@ -184,14 +211,11 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
           }
           const elapsed = (yield* Clock.currentTimeMillis) - started
           yield* Metric.update(durationBy(info.type), elapsed / 1000)
-          yield* store.set(dedupeKey(info.updateId), "1", dedupeTtl).pipe(
-            Effect.catchAll((e) => Effect.logWarning("could not record the update as handled", e))
-          )
+          yield* ledger.done(info.updateId)
           return result._tag === "Left" ? "failed" as const : "handled" as const
         })
 
-      // `knownNew`: ids the batch's MGET found unhandled; each is used once, so a repeated id is looked up again.
-      const process = (raw: unknown, knownNew: Set<number>): Effect.Effect<UpdateOutcome> => {
+      const process = (raw: unknown, ledger: Ledger): Effect.Effect<UpdateOutcome> => {
         const info = inspectUpdate(raw)
         const annotations = annotationsOf(info)
         const body: Effect.Effect<UpdateOutcome> = Effect.gen(function* () {
@@ -206,7 +230,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
               yield* Effect.logDebug(`update type ${info.type} is not in allowed_updates; acknowledged`)
               return "not_requested"
             case "Valid":
-              return yield* handle(info, annotations, knownNew.delete(info.updateId))
+              return yield* handle(info, annotations, ledger)
           }
         })
         return body.pipe(
@@ -215,7 +239,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
         )
       }
 
-      const processUpdate = (raw: unknown) => process(raw, new Set())
+      const processUpdate = (raw: unknown) => process(raw, perUpdate)
 
       const batchProcessor = (updates: ReadonlyArray<unknown>) =>
         Effect.gen(function* () {
@@ -224,9 +248,20 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
             return info._tag === "Valid" ? [info.updateId] : []
           })
           const found = yield* Effect.option(store.getMany(ids.map(dedupeKey)))
-          if (Option.isNone(found)) return processUpdate
-          const knownNew = new Set(ids.filter((_, i) => found.value[i]?._tag === "None"))
-          return (raw: unknown) => process(raw, knownNew)
+          // Ids the MGET found unhandled; each answer is used once, so a repeated id is looked up again…
+          const knownNew = new Set(Option.match(found, { onNone: () => [], onSome: (values) => ids.filter((_, i) => values[i]?._tag === "None") }))
+          // …and finds itself here if an earlier copy in this batch was handled (same key: it ran first).
+          const handled = new Set<number>()
+          const ledger: Ledger = {
+            seen: (updateId) =>
+              handled.has(updateId) ? Effect.succeed(true) : knownNew.delete(updateId) ? Effect.succeed(false) : perUpdate.seen(updateId),
+            done: (updateId) => Effect.sync(() => void handled.add(updateId))
+          }
+          const markHandled = Effect.suspend(() =>
+            store.setMany([...handled].map((id) => [dedupeKey(id), "1"] as const), dedupeTtl).pipe(
+              Effect.catchAll((e) => Effect.logWarning("could not record the batch's updates as handled", e))
+            ))
+          return { process: (raw: unknown) => process(raw, ledger), markHandled } satisfies BatchProcessor
         })
 
       return { bot, processUpdate, batchProcessor }

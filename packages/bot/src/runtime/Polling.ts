@@ -8,9 +8,10 @@ import { AllowedUpdates, inspectUpdate, sequenceKey } from "./Updates.js"
  * Long polling is our own loop rather than @grammyjs/runner (OPS-9). The runner's source confirms an offset as
  * soon as it has *fetched* a batch (the next getUpdates carries offset = last id + 1 while the sink is still
  * working), so a crash loses every update that was fetched but not yet handled. Here the next offset is sent
- * only after every update of the batch was handled and its verification-log rows flushed: a crash or a kill
- * at any point makes Telegram deliver the unconfirmed updates again, and `upd:` (BOT-3) skips the ones that
- * were in fact finished.
+ * only after every update of the batch was handled, its verification-log rows flushed and its `upd:` marks
+ * (BOT-3) written, in that order: a crash or a kill at any point makes Telegram deliver the unconfirmed
+ * updates again; the marks skip them only when the batch was in fact finished, so a decision is never
+ * skipped on redelivery while its row was still in memory.
  */
 
 export const pollerLockName = "nezuko-poller"
@@ -23,6 +24,8 @@ export const batchLimit = 100
  */
 export const longPollSeconds = 30
 const conflictBackoff = Duration.seconds(30)
+/** Within the 2 s the shutdown keeps back from the handlers' grace for the flush and the lock release. */
+const markOnShutdown = Duration.seconds(1)
 const errorBackoff = Schedule.exponential("500 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
 /** 1 s, 2 s, 4 s … 30 s after consecutive getUpdates failures. */
 const errorDelay = (failures: number) => Duration.seconds(Math.min(30, 2 ** Math.min(Math.max(failures - 1, 0), 5)))
@@ -156,8 +159,14 @@ export const PollingLive = Layer.scopedDiscard(
       yield* health.ready("intake")
       if (updates.length === 0) return
       // Not raced with `stop`: a started batch finishes (or the shutdown grace interrupts it, unconfirmed).
-      yield* handleBatch(updates, yield* batchProcessor(updates))
+      const batch = yield* batchProcessor(updates)
+      yield* handleBatch(updates, batch.process).pipe(
+        // A shutdown that cuts the batch short (OPS-8) still marks what finished, once its rows are written,
+        // so that a restart redoes only the rest.
+        Effect.onInterrupt(() => vlog.flush.pipe(Effect.zipRight(batch.markHandled), Effect.timeout(markOnShutdown), Effect.ignore))
+      )
       yield* flushUntilWritten
+      yield* batch.markHandled
       const last = Math.max(...updates.map((u) => updateIdOf(u) ?? -1))
       if (last >= 0) yield* Ref.set(offset, last + 1)
     })
