@@ -6,6 +6,8 @@ import {
   Context,
   Duration,
   Effect,
+  Either,
+  Exit,
   FiberRef,
   FiberSet,
   HashMap,
@@ -17,9 +19,10 @@ import {
   Ref,
   Runtime,
   Schedule,
-  type Tracer
+  Tracer
 } from "effect"
 import { Bot, BotError, type Transformer } from "grammy"
+import type { Update } from "grammy/types"
 import { BotIdentity } from "../BotIdentity.js"
 import { type Feature, isDatabaseOutage, isDatabaseOutageError, type RunEffect } from "./Feature.js"
 import { inspectUpdate, type UpdateInfo } from "./Updates.js"
@@ -77,15 +80,22 @@ export class BotRuntime extends Context.Tag("@nezuko/bot/BotRuntime")<BotRuntime
 export const dedupeTtl = Duration.hours(24)
 export const dedupeKey = (updateId: number) => `upd:${updateId}`
 
-interface UpdateScope {
-  readonly annotations: Record<string, string>
-  readonly span: Option.Option<Tracer.AnySpan>
+interface Job<R> {
+  readonly effect: Effect.Effect<unknown, unknown, R>
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: unknown) => void
 }
 
-// Which update a handler works for, by the update object grammY hands to every middleware as ctx.update.
-// An AsyncLocalStorage did this without `ctx`, but on Node 20 it turns on promise hooks for every promise in
-// the process (grammY's middleware chain, ioredis, pg, http), a cost the bot benchmark's profile showed.
-const scopes = new WeakMap<object, UpdateScope>()
+/** One update while grammY dispatches it: the handler effects its features hand to `run`, in order. */
+interface UpdateScope<R> {
+  readonly annotations: Record<string, string>
+  readonly span: Option.Option<Tracer.AnySpan>
+  readonly jobs: Array<Job<R>>
+  /** Resumes the update's fiber when it waits for the next job or for grammY to finish. */
+  wake: (() => void) | undefined
+  /** False once the update's fiber stopped taking jobs (finished or interrupted). */
+  open: boolean
+}
 
 export const annotationsOf = (info: UpdateInfo): Record<string, string> => {
   const out: Record<string, string> = {}
@@ -120,8 +130,8 @@ const isOutage = (error: unknown) =>
 
 /**
  * The grammY bot and `processUpdate` over `features`, installed in order, then an "unhandled" fallback.
- * Handler fibers belong to this layer's scope (FiberSet.makeRuntimePromise): closing the layer interrupts
- * whatever is still running, and such updates count as not handled.
+ * A handler's effect runs on the fiber handling its update (see `run`), so interrupting that fiber at
+ * shutdown stops it, and such updates count as not handled.
  */
 export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
   Layer.scoped(
@@ -142,12 +152,83 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
       const closing = yield* Ref.make(false)
       yield* Effect.addFinalizer(() => Ref.set(closing, true))
 
+      // The features' services, without whatever span the layer was built under: a job keeps its update's span.
+      const services = Context.omit(Tracer.ParentSpan)(yield* Effect.context<R>()) as Context.Context<R>
+
+      // Which update a handler works for, by the update object grammY hands to every middleware as ctx.update.
+      // An AsyncLocalStorage did this without `ctx`, but on Node 20 it turns on promise hooks for every promise
+      // in the process (grammY's middleware chain, ioredis, pg, http), a cost the bot benchmark's profile showed.
+      const scopes = new WeakMap<object, UpdateScope<R>>()
+
+      // A handler's effect is queued for the fiber that is already handling its update, which runs it with its
+      // own log annotations and span. A fiber per handler (FiberSet's runtime promise) cost about an eighth of
+      // the intake's CPU in the bot benchmark's profile (`BENCH_BOT_PROFILE=floor`). Outside processUpdate
+      // (someone driving grammY's own loop) or once the update's fiber has stopped, a handler still gets a
+      // fiber of its own in this layer's scope.
       const run: RunEffect<R> = (ctx, effect) => {
         const scope = scopes.get(ctx.update)
+        if (scope?.open === true) {
+          return new Promise((resolve, reject) => {
+            scope.jobs.push({ effect, resolve: resolve as (value: unknown) => void, reject })
+            scope.wake?.()
+          })
+        }
         if (scope === undefined) return runInSet(effect)
         const annotated = Effect.annotateLogs(effect, scope.annotations)
         return runInSet(Option.match(scope.span, { onNone: () => annotated, onSome: (span) => Effect.withParentSpan(annotated, span) }))
       }
+
+      /**
+       * grammY's dispatch of one update, with the jobs its handlers queue run here in order, until grammY is
+       * done. A job settles its handler's promise as FiberSet's runtime promise would: the value, or the
+       * squashed cause. Left: the error grammY's dispatch ended with.
+       */
+      const dispatch = (update: Update, annotations: Record<string, string>, span: Option.Option<Tracer.AnySpan>) =>
+        Effect.suspend(() => {
+          const scope: UpdateScope<R> = { annotations, span, jobs: [], wake: undefined, open: true }
+          scopes.set(update, scope)
+          let ended: Either.Either<void, unknown> | undefined
+          const end = (result: Either.Either<void, unknown>) => {
+            ended = result
+            scope.wake?.()
+          }
+          bot.handleUpdate(update).then(
+            () => end(Either.void),
+            (error: unknown) => end(Either.left(error instanceof BotError ? error.error : error))
+          )
+          const waitForWork = Effect.async<void>((resume) => {
+            scope.wake = () => {
+              scope.wake = undefined
+              resume(Effect.void)
+            }
+          })
+          let running: Job<R> | undefined
+          const next: Effect.Effect<Either.Either<void, unknown>, never, R> = Effect.suspend(() => {
+            const job = scope.jobs.shift()
+            if (job !== undefined) {
+              running = job
+              return Effect.flatMap(Effect.exit(job.effect), (exit) => {
+                running = undefined
+                if (Exit.isSuccess(exit)) job.resolve(exit.value)
+                else job.reject(Cause.squash(exit.cause))
+                return next
+              })
+            }
+            if (ended !== undefined) return Effect.succeed(ended)
+            return Effect.zipRight(waitForWork, next)
+          })
+          return next.pipe(
+            Effect.provide(services),
+            // Interrupted (shutdown): the handlers still waiting are told so, as a handler fiber's would be.
+            Effect.ensuring(Effect.sync(() => {
+              scope.open = false
+              scope.wake = undefined
+              for (const job of [...(running === undefined ? [] : [running]), ...scope.jobs.splice(0)]) {
+                job.reject(new Cause.InterruptedException())
+              }
+            }))
+          )
+        })
 
       const bot = new Bot(Redacted.value(config.effectiveBotToken), {
         botInfo: me,
@@ -186,13 +267,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
           }
           const started = yield* Clock.currentTimeMillis
           const span = yield* Effect.option(Effect.currentSpan)
-          const runFeatures = Effect.either(Effect.tryPromise({
-            try: () => {
-              scopes.set(info.update, { annotations, span })
-              return bot.handleUpdate(info.update)
-            },
-            catch: (error) => (error instanceof BotError ? error.error : error)
-          }))
+          const runFeatures = dispatch(info.update, annotations, span)
           let result = yield* runFeatures
           // LIM-13: an update cut short by a database outage is neither done nor a bug. It holds its batch (so
           // the offset stays put) until the database answers, then runs again; BOT-3 makes the repeat safe.

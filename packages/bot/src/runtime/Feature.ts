@@ -2,10 +2,11 @@ import { Cause, Effect, Predicate } from "effect"
 import type { Composer, Context } from "grammy"
 
 /**
- * Runs an Effect in the bot layer's runtime and resolves with its value; it rejects on a failure or defect,
- * so a handler ends its effect with `Effect.catchAllCause(logHandlerFailure(…))` (CONVENTIONS §7). The fiber
- * belongs to the bot layer's scope, carries the log annotations of `ctx`'s update (`correlation_id = upd-<id>`,
- * `update_id`, `chat_id`, `user_id`) and its span, and is interrupted at shutdown.
+ * Runs an Effect with the bot layer's services and resolves with its value; it rejects on a failure or defect,
+ * so a handler ends its effect with `Effect.catchAllCause(logHandlerFailure(…))` (CONVENTIONS §7). It runs on
+ * the fiber handling `ctx`'s update, after the effects earlier handlers of the update passed here, so it
+ * carries that update's log annotations (`correlation_id = upd-<id>`, `update_id`, `chat_id`, `user_id`) and
+ * span, and is interrupted with it at shutdown.
  */
 export type RunEffect<R> = <A, E>(ctx: Context, effect: Effect.Effect<A, E, R>) => Promise<A>
 

@@ -1,5 +1,5 @@
 import { describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option } from "effect"
+import { Cause, Context, Effect, Fiber, FiberId, Layer, Option } from "effect"
 import { Composer } from "grammy"
 import { expect } from "vitest"
 import { BotRuntime } from "../../src/runtime/BotRuntime.js"
@@ -40,5 +40,49 @@ describe("a handler's fiber (BOT-3 correlation)", () => {
         expect(s.parent).toBe("Bot.processUpdate")
         expect(`upd-${String(s.updateAttr)}`).toBe(s.annotations.correlation_id)
       }
+    })))
+
+  it.live("runs on the update's own fiber, in the order the handlers ran, and resolves each handler with its value", () =>
+    Effect.scoped(Effect.gen(function* () {
+      const order: Array<string> = []
+      const fibers: Array<FiberId.FiberId> = []
+      const feature = (name: string): Feature<never> => (run) => {
+        const composer = new Composer()
+        composer.on("message", async (ctx, next) => {
+          const value = await run(ctx, Effect.map(Effect.fiberId, (id) => {
+            fibers.push(id)
+            return name
+          }))
+          order.push(value)
+          await next()
+        })
+        return composer
+      }
+      const { processUpdate } = Context.get(yield* Layer.build(runtimeLayer([feature("first"), feature("second")])), BotRuntime)
+      const self = yield* Effect.fiberId
+      expect(yield* processUpdate(message(9, 90))).toBe("handled")
+      expect(order).toEqual(["first", "second"])
+      expect(fibers.map((id) => FiberId.threadName(id))).toEqual([FiberId.threadName(self), FiberId.threadName(self)])
+    })))
+
+  it.live("a handler whose update is interrupted (shutdown) is rejected with the interruption, not left waiting", () =>
+    Effect.scoped(Effect.gen(function* () {
+      const settled: Array<string> = []
+      const feature: Feature<never> = (run) => {
+        const composer = new Composer()
+        composer.on("message", async (ctx) => {
+          await run(ctx, Effect.never).then(
+            () => settled.push("resolved"),
+            (error: unknown) => settled.push(Cause.isInterruptedException(error) ? "interrupted" : `rejected: ${String(error)}`)
+          )
+        })
+        return composer
+      }
+      const { processUpdate } = Context.get(yield* Layer.build(runtimeLayer([feature])), BotRuntime)
+      const fiber = yield* Effect.fork(processUpdate(message(10, 100)))
+      yield* Effect.sleep("50 millis")
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.sleep("10 millis")
+      expect(settled).toEqual(["interrupted"])
     })))
 })
