@@ -28,9 +28,9 @@ const env = (name: string, fallback: number) => {
 
 const settings = {
   world: { groups: env("BENCH_BOT_GROUPS", 20), users: env("BENCH_BOT_USERS", 500) } satisfies WorldSpec,
-  steadyMessages: env("BENCH_BOT_MESSAGES", 2000),
+  steadyMessages: env("BENCH_BOT_MESSAGES", 4000),
   /** Offered load, above what either bot sustains, so decisions/s measure capacity. */
-  ratePerSecond: env("BENCH_BOT_RATE", 4000),
+  ratePerSecond: env("BENCH_BOT_RATE", 8000),
   /** The latency pass: a load both bots sustain, so latencies are not queueing behind a backlog. */
   pacedMessages: env("BENCH_BOT_PACED_MESSAGES", 600),
   pacedRate: env("BENCH_BOT_PACED_RATE", 100),
