@@ -281,9 +281,9 @@ export interface FloorResult {
 
 /**
  * The intake floor: Nezuko's process graph with no feature installed (`makeBotLive([])`), so an update costs
- * only what every update costs whatever it is — getUpdates, the batch's `upd:` MGET and the update's `upd:` SET
- * (BOT-3), its fiber and span, grammY's dispatch to the "unhandled" fallback and its handler fiber, the offset
- * confirmed after handling (OPS-9). Pass A's stream after a warm-up pass, as for the bots. No feature set can
+ * only what every update costs whatever it is — getUpdates, the batch's `upd:` MGET and its pipelined `upd:`
+ * marks (BOT-3), the update's fiber and span, grammY's dispatch to the "unhandled" fallback and that handler's
+ * effect, the offset confirmed after handling (OPS-9). Pass A's stream after a warm-up pass, as for the bots. No feature set can
  * be faster, so floor ÷ plain bounds what pass A's ratio can reach while the intake keeps these guarantees.
  */
 const runFloor = async (runId: string): Promise<FloorResult> => {
