@@ -9,6 +9,7 @@ import { startSandbox } from "@nezuko/telegram-sandbox"
 import { startNezuko } from "../e2e/botHarness.js"
 import type { BenchRow } from "./main.js"
 import { startPlainBot } from "./plainBot.js"
+import { makeEffectCounter } from "./effectCounter.js"
 import { makeSpanRecorder, type SpanRecord } from "./spans.js"
 import { fmt, latencies, type Latencies, median, sleep, textTable } from "./stats.js"
 import { type BenchWorld, buildWorld, liftMutes, type PlannedMessage, sendPlan, steadyPlan, warmupPlan, type WorldSpec } from "./world.js"
@@ -195,7 +196,7 @@ const redisOpened = Metric.tagged(Metric.tagged(circuitTransitions, "breaker", "
 const redisOpenCount = () => Effect.runSync(Metric.value(redisOpened)).count
 
 /** Nezuko's process graph (`bot`) on its own sandbox with the bench world, its spans named `spans` recorded. */
-const startBenchNezuko = async (keyPrefix: string, spans: ReadonlySet<string>, bot?: typeof BotLive) => {
+const startBenchNezuko = async (keyPrefix: string, spans: ReadonlySet<string>, bot?: typeof BotLive, extra: Layer.Layer<never> = Layer.empty) => {
   const recorder = makeSpanRecorder(spans)
   let world: BenchWorld | undefined
   const h = await startNezuko({
@@ -205,7 +206,7 @@ const startBenchNezuko = async (keyPrefix: string, spans: ReadonlySet<string>, b
       world = buildWorld(driver, settings.world)
       return world.protection
     },
-    extra: Layer.setTracer(recorder.tracer),
+    extra: Layer.merge(Layer.setTracer(recorder.tracer), extra),
     ...(bot === undefined ? {} : { bot })
   })
   if (world === undefined) throw new Error("world not built")
@@ -315,6 +316,35 @@ const runFloor = async (runId: string): Promise<FloorResult> => {
   }
 }
 
+// ── Nezuko counted ───────────────────────────────────────────────────────────
+
+export interface CountedResult {
+  readonly opsPerDecision: number
+  readonly fibersPerDecision: number
+}
+
+/** Pass A's stream once more through Nezuko with every fiber start and Effect operation counted (not timed). */
+const runCounted = async (runId: string): Promise<CountedResult> => {
+  const counter = makeEffectCounter()
+  const { h, w } = await startBenchNezuko(`nzbench:${runId}:counted:`, new Set(), undefined, counter.layer)
+  const decided = async () => (await h.query<{ n: number }>("SELECT count(*)::int AS n FROM verification_log"))[0]?.n ?? 0
+  const pass = async (plan: ReadonlyArray<PlannedMessage>) => {
+    const before = await decided()
+    const from = counter.read()
+    const sent = await sendPlan(h.driver, plan, settings.ratePerSecond)
+    if (!(await waitFor(async () => (await decided()) - before >= sent.sent, 90_000))) process.stderr.write("counted pass: not every decision arrived\n")
+    const to = counter.read()
+    return { opsPerDecision: (to.ops - from.ops) / sent.sent, fibersPerDecision: (to.fibers - from.fibers) / sent.sent }
+  }
+  try {
+    await pass(warmupPlan(w))
+    liftMutes(h.driver, w)
+    return await pass(steadyPlan(w, settings.steadyMessages))
+  } finally {
+    await h.close()
+  }
+}
+
 // ── report ───────────────────────────────────────────────────────────────────
 
 interface BotResult {
@@ -328,6 +358,7 @@ interface RunResult {
   readonly plain: BotResult
   readonly nezuko: BotResult
   readonly floor: FloorResult
+  readonly counted: CountedResult
   readonly load: readonly [number, number]
 }
 
@@ -345,6 +376,8 @@ const report = (runs: ReadonlyArray<RunResult>) => {
     ["A. CPU ms per decision (whole process, sandbox included)", ...both((b) => b.steady.cpuMsPerDecision, 2), m((r) => r.nezuko.steady.cpuMsPerDecision / r.plain.steady.cpuMsPerDecision), ""],
     ["A. Nezuko's intake alone (no features): updates/s", "", m((r) => r.floor.updatesPerSecond, 0), m((r) => r.floor.updatesPerSecond / r.plain.steady.decisionsPerSecond), ""],
     ["A. intake alone: CPU ms per update", "", m((r) => r.floor.cpuMsPerUpdate, 2), "", ""],
+    ["A. Effect operations per decision (counted pass)", "", m((r) => r.counted.opsPerDecision, 0), "", ""],
+    ["A. fibers started per decision (counted pass)", "", m((r) => r.counted.fibersPerDecision, 2), "", ""],
     ["A. getChatMember calls per message", ...both((b) => perMessage(b.steady, b.steady.getChatMember), 3), "", "≤ 0.05"],
     ["A. Bot API calls per message (all but getUpdates)", ...both((b) => perMessage(b.steady, b.steady.apiCalls), 3), "", ""],
     ["A. prompts sent per second", ...both((b) => b.steady.prompts / b.steady.seconds, 1), "", ""],
@@ -412,7 +445,9 @@ export const runBotBench = async (): Promise<ReadonlyArray<BenchRow>> => {
     const second = i % 2 === 0 ? await runNezuko(runId) : await runPlain(runId)
     const [plain, nezuko] = i % 2 === 0 ? [first, second] : [second, first]
     const floor = await runFloor(runId)
-    runs.push({ plain, nezuko, floor, load: [before, loadavg()[0] ?? 0] })
+    const load: readonly [number, number] = [before, loadavg()[0] ?? 0]
+    const counted = await runCounted(runId)
+    runs.push({ plain, nezuko, floor, counted, load })
     process.stderr.write(
       `bot bench run ${i + 1}/${settings.runs}: plain ${fmt(plain.steady.decisionsPerSecond, 0)}/s, Nezuko ${fmt(nezuko.steady.decisionsPerSecond, 0)}/s, ` +
         `intake alone ${fmt(floor.updatesPerSecond, 0)}/s\n`
