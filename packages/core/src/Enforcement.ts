@@ -36,19 +36,20 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
 
     // BOT-49: at most one write per (group, user) every 10 minutes, and never message content.
     const seenHere = new Map<string, number>()
-    const track = (groupId: ChatId, user: Sender) =>
-      Effect.gen(function* () {
-        // This replica's own memory answers most repeats without a round trip; Redis dedupes across replicas.
-        const id = `${groupId}:${user.id}`
-        const now = yield* Clock.currentTimeMillis
-        if ((seenHere.get(id) ?? 0) > now) return
-        if (seenHere.size > 100_000) seenHere.clear()
-        seenHere.set(id, now + 600_000)
+    const track = (groupId: ChatId, user: Sender, now: number): Effect.Effect<void> => {
+      // This replica's own memory answers most repeats without a round trip (or an Effect step); Redis dedupes
+      // across replicas.
+      const id = `${groupId}:${user.id}`
+      if ((seenHere.get(id) ?? 0) > now) return Effect.void
+      if (seenHere.size > 100_000) seenHere.clear()
+      seenHere.set(id, now + 600_000)
+      return Effect.gen(function* () {
         const fresh = yield* store.setIfAbsent(`seen:${id}`, "1", Duration.minutes(10))
         if (!fresh) return
         yield* members.rememberUser({ userId: user.id, firstName: user.firstName, lastName: user.lastName, username: user.username, isBot: user.isBot, languageCode: user.languageCode })
         yield* members.setPresence(groupId, user.id, "member", false)
       }).pipe(Effect.ignore)
+    }
 
     /** Rows 7 and 8 of BOT-23, then the membership decision (BOT-24). */
     const evaluate = (g: GroupSnapshot, user: Sender, trigger: "message" | "join", startedAt: number) =>
@@ -103,7 +104,7 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       const snapshot = yield* directory.get(m.groupId)
       if (Option.isNone(snapshot)) return
       const g = snapshot.value
-      yield* track(g.chatId, m.from)
+      yield* track(g.chatId, m.from, startedAt)
       if (!directory.isEnforced(g)) return
       const cls = classifySender(m, g)
       if (cls._tag === "Exempt") {
