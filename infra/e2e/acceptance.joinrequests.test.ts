@@ -17,6 +17,17 @@ const waitFor = async <A extends object>(h: BotHarness, sql: string, done: (rows
   }
 }
 
+/**
+ * The timeout is join_request_timeout_minutes (10) away: bring the durable job's run_at forward instead of
+ * waiting. The gate records the DM before it schedules the job, so wait for the job's row first: an UPDATE
+ * that ran in between matched nothing, and the test then waited out its timeout (CI at b391da6).
+ */
+const bringTimeoutForward = async (h: BotHarness, requestId: number | undefined) => {
+  const job = `kind = 'join_request_timeout' AND payload @> '{"request_id": ${requestId}}'`
+  await waitFor(h, `SELECT id FROM scheduled_jobs WHERE ${job}`, (rows) => rows.length === 1)
+  await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE ${job}`)
+}
+
 type Keyboard = { inline_keyboard: Array<Array<{ url?: string; callback_data?: string }>> }
 
 describe("the join-request gate (SPEC BOT-46, BOT-47)", () => {
@@ -113,8 +124,7 @@ describe("the join-request gate (SPEC BOT-46, BOT-47)", () => {
     const { mark, user } = await request("Jules")
     await dmTo(user.id, mark)
     const [record] = await waitFor<{ id: number }>(h, `SELECT id FROM join_requests WHERE user_id = ${user.id} AND dm_message_id IS NOT NULL`, (rows) => rows.length === 1)
-    // The timeout is join_request_timeout_minutes (10) away: bring the durable job's run_at forward instead of waiting.
-    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE kind = 'join_request_timeout' AND payload @> '{"request_id": ${record?.id}}'`)
+    await bringTimeoutForward(h, record?.id)
     await h.driver.waitForCall((c) => c.method === "declineChatJoinRequest" && c.ok && Number(c.params.user_id) === user.id, { after: mark, timeoutMs: 10_000 })
     const edit = await h.driver.waitForCall((c) => c.method === "editMessageText" && c.ok && Number(c.params.chat_id) === user.id, { after: mark })
     expect(String(edit.params.text)).toContain("expired")
@@ -134,7 +144,7 @@ describe("the join-request gate (SPEC BOT-46, BOT-47)", () => {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ chat_id: G, user_id: user.id })
     })
     expect(approved.ok).toBe(true)
-    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE kind = 'join_request_timeout' AND payload @> '{"request_id": ${record?.id}}'`)
+    await bringTimeoutForward(h, record?.id)
     const [closed] = await waitFor<{ state: string; decidedBy: string | null }>(h, `SELECT state, decided_by FROM join_requests WHERE id = ${record?.id}`, (rows) => rows[0]?.state !== "pending")
     expect(closed?.decidedBy).toBe("external")
     const job = await waitFor<{ state: string }>(h, `SELECT state FROM scheduled_jobs WHERE kind = 'join_request_timeout' AND payload @> '{"request_id": ${record?.id}}'`, (rows) => rows[0]?.state === "done")
