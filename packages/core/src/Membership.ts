@@ -141,6 +141,12 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
         Effect.map((check): ChannelCheck => ({ ...check, cached: false }))
       )
 
+    /** This process's answer for `id`, if it has one that has not expired. */
+    const liveLocal = (id: string, now: number) => {
+      const near = local.get(id)
+      return near !== undefined && near.until > now ? near : undefined
+    }
+
     const cacheHit = (channelId: ChannelId, member: boolean): Effect.Effect<ChannelCheck> => {
       const result = member ? "member" as const : "not_member" as const
       return Effect.as(
@@ -155,8 +161,8 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
         if (options.bypassCache) return yield* fromApi(channelId, userId, priority)
         const id = key(channelId, userId)
         const now = yield* Clock.currentTimeMillis
-        const near = local.get(id)
-        if (near !== undefined && near.until > now) return yield* cacheHit(channelId, near.member)
+        const near = liveLocal(id, now)
+        if (near !== undefined) return yield* cacheHit(channelId, near.member)
         const hit = yield* Effect.map(Effect.option(store.get(id)), Option.flatten)
         if (Option.isSome(hit)) {
           keepLocal(id, hit.value === "1", now + fromRedisMs)
@@ -173,8 +179,8 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
       checkAll: (channelIds: ReadonlyArray<ChannelId>, userId: UserId, options: { readonly bypassCache?: boolean; readonly priority?: Priority } = {}) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           // Concurrency and a span only when something has to wait: both cost more than a local hit (`pnpm bench bot`).
-          const near = options.bypassCache === true ? undefined : channelIds.map((c) => local.get(key(c, userId)))
-          if (near !== undefined && near.every((n) => n !== undefined && n.until > now)) {
+          const near = options.bypassCache === true ? undefined : channelIds.map((c) => liveLocal(key(c, userId), now))
+          if (near !== undefined && near.every((n) => n !== undefined)) {
             // Every answer is in this process's copy: no need to go through `check` per channel.
             return Effect.forEach(channelIds, (c, i) => cacheHit(c, near[i]?.member === true))
           }
