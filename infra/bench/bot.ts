@@ -6,7 +6,7 @@ import { Session } from "node:inspector"
 import { cpus, loadavg } from "node:os"
 import type { SandboxDriver } from "@nezuko/telegram-sandbox"
 import { startSandbox } from "@nezuko/telegram-sandbox"
-import { startNezuko } from "../e2e/botHarness.js"
+import { type BotHarness, startNezuko } from "../e2e/botHarness.js"
 import type { BenchRow } from "./main.js"
 import { startPlainBot } from "./plainBot.js"
 import { makeEffectCounter } from "./effectCounter.js"
@@ -192,6 +192,12 @@ const spanLatencies = (spans: ReadonlyArray<SpanRecord>) => {
   return out
 }
 
+/** verification_log rows after `afterId`, and the last id so far: how the bench counts Nezuko's decisions. */
+const decisionsAfter = async (h: BotHarness, afterId: number) =>
+  (await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM verification_log WHERE id > ${afterId}`))[0]?.n ?? 0
+const lastDecisionId = async (h: BotHarness) =>
+  (await h.query<{ id: number }>("SELECT coalesce(max(id), 0)::int AS id FROM verification_log"))[0]?.id ?? 0
+
 const redisOpened = Metric.tagged(Metric.tagged(circuitTransitions, "breaker", "redis"), "to", "open")
 const redisOpenCount = () => Effect.runSync(Metric.value(redisOpened)).count
 
@@ -215,17 +221,16 @@ const startBenchNezuko = async (keyPrefix: string, spans: ReadonlySet<string>, b
 
 const runNezuko = async (runId: string) => {
   const { h, recorder, w } = await startBenchNezuko(`nzbench:${runId}:nz:`, spanNames)
-  const count = async (after: number) => (await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM verification_log WHERE id > ${after}`))[0]?.n ?? 0
   const phase = async (label: string, plan: ReadonlyArray<PlannedMessage>, rate: number, apiLatencyMs = 0): Promise<PhaseResult> => {
     const fault = apiLatencyMs > 0 ? h.driver.injectFault({ method: "*", kind: "latency", latencyMs: apiLatencyMs }) : undefined
     const mark = h.driver.mark()
-    const lastId = (await h.query<{ id: number }>("SELECT coalesce(max(id), 0)::int AS id FROM verification_log"))[0]?.id ?? 0
+    const lastId = await lastDecisionId(h)
     recorder.clear()
     const openedBefore = redisOpenCount()
     const profile = await profilePhase(label)
     const cpu = process.cpuUsage()
     const sent = await sendPlan(h.driver, plan, rate)
-    const complete = await waitFor(async () => (await count(lastId)) >= sent.sent, 90_000)
+    const complete = await waitFor(async () => (await decisionsAfter(h, lastId)) >= sent.sent, 90_000)
     const used = process.cpuUsage(cpu)
     await profile()
     await sleep(200 + 3 * apiLatencyMs)
@@ -284,8 +289,9 @@ export interface FloorResult {
  * The intake floor: Nezuko's process graph with no feature installed (`makeBotLive([])`), so an update costs
  * only what every update costs whatever it is — getUpdates, the batch's `upd:` MGET and its pipelined `upd:`
  * marks (BOT-3), the update's fiber and span, grammY's dispatch to the "unhandled" fallback and that handler's
- * effect, the offset confirmed after handling (OPS-9). Pass A's stream after a warm-up pass, as for the bots. No feature set can
- * be faster, so floor ÷ plain bounds what pass A's ratio can reach while the intake keeps these guarantees.
+ * effect, the offset confirmed after handling (OPS-9). Pass A's stream after a warm-up pass, as for the bots.
+ * No feature set can be faster, so floor ÷ plain bounds what pass A's ratio can reach while the intake keeps
+ * these guarantees.
  */
 const runFloor = async (runId: string): Promise<FloorResult> => {
   const { h, recorder, w } = await startBenchNezuko(`nzbench:${runId}:floor:`, new Set(["Bot.processUpdate"]), makeBotLive([]))
@@ -327,12 +333,11 @@ export interface CountedResult {
 const runCounted = async (runId: string): Promise<CountedResult> => {
   const counter = makeEffectCounter()
   const { h, w } = await startBenchNezuko(`nzbench:${runId}:counted:`, new Set(), undefined, counter.layer)
-  const decided = async () => (await h.query<{ n: number }>("SELECT count(*)::int AS n FROM verification_log"))[0]?.n ?? 0
   const pass = async (plan: ReadonlyArray<PlannedMessage>) => {
-    const before = await decided()
+    const lastId = await lastDecisionId(h)
     const from = counter.read()
     const sent = await sendPlan(h.driver, plan, settings.ratePerSecond)
-    if (!(await waitFor(async () => (await decided()) - before >= sent.sent, 90_000))) process.stderr.write("counted pass: not every decision arrived\n")
+    if (!(await waitFor(async () => (await decisionsAfter(h, lastId)) >= sent.sent, 90_000))) process.stderr.write("counted pass: not every decision arrived\n")
     const to = counter.read()
     return { opsPerDecision: (to.ops - from.ops) / sent.sent, fibersPerDecision: (to.fibers - from.fibers) / sent.sent }
   }
