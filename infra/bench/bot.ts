@@ -327,27 +327,51 @@ const runFloor = async (runId: string): Promise<FloorResult> => {
 export interface CountedResult {
   readonly opsPerDecision: number
   readonly fibersPerDecision: number
+  /** The same stream through the intake alone (no features), per update. */
+  readonly intakeOpsPerUpdate: number
+  readonly intakeFibersPerUpdate: number
 }
 
-/** Pass A's stream once more through Nezuko with every fiber start and Effect operation counted (not timed). */
+interface Counts {
+  readonly ops: number
+  readonly fibers: number
+}
+
+/**
+ * C's and A's streams once more with every fiber start and Effect operation counted (not timed): through
+ * Nezuko's whole graph (per decision), then through the intake alone (per update), so the rows show what the
+ * intake and what the features take.
+ */
 const runCounted = async (runId: string): Promise<CountedResult> => {
-  const counter = makeEffectCounter()
-  const { h, w } = await startBenchNezuko(`nzbench:${runId}:counted:`, new Set(), undefined, counter.layer)
-  const pass = async (plan: ReadonlyArray<PlannedMessage>) => {
+  // `arrived` starts a count of what the pass has finished (decisions or handled updates).
+  const countPasses = async (label: string, bot: typeof BotLive | undefined, arrived: (h: BotHarness, ended: () => ReadonlyArray<SpanRecord>) => Promise<() => Promise<number>>): Promise<Counts> => {
+    const counter = makeEffectCounter()
+    const { h, w, recorder } = await startBenchNezuko(`nzbench:${runId}:${label}:`, new Set(["Bot.processUpdate"]), bot, counter.layer)
+    const pass = async (plan: ReadonlyArray<PlannedMessage>): Promise<Counts> => {
+      const count = await arrived(h, () => recorder.spans().filter((span) => span.end !== undefined))
+      const from = counter.read()
+      const sent = await sendPlan(h.driver, plan, settings.ratePerSecond)
+      if (!(await waitFor(async () => (await count()) >= sent.sent, 90_000))) process.stderr.write(`counted pass (${label}): not everything arrived\n`)
+      const to = counter.read()
+      return { ops: (to.ops - from.ops) / sent.sent, fibers: (to.fibers - from.fibers) / sent.sent }
+    }
+    try {
+      await pass(warmupPlan(w))
+      liftMutes(h.driver, w)
+      return await pass(steadyPlan(w, settings.steadyMessages))
+    } finally {
+      await h.close()
+    }
+  }
+  const engine = await countPasses("counted", undefined, async (h) => {
     const lastId = await lastDecisionId(h)
-    const from = counter.read()
-    const sent = await sendPlan(h.driver, plan, settings.ratePerSecond)
-    if (!(await waitFor(async () => (await decisionsAfter(h, lastId)) >= sent.sent, 90_000))) process.stderr.write("counted pass: not every decision arrived\n")
-    const to = counter.read()
-    return { opsPerDecision: (to.ops - from.ops) / sent.sent, fibersPerDecision: (to.fibers - from.fibers) / sent.sent }
-  }
-  try {
-    await pass(warmupPlan(w))
-    liftMutes(h.driver, w)
-    return await pass(steadyPlan(w, settings.steadyMessages))
-  } finally {
-    await h.close()
-  }
+    return () => decisionsAfter(h, lastId)
+  })
+  const intake = await countPasses("counted-intake", makeBotLive([]), async (_h, ended) => {
+    const before = ended().length
+    return async () => ended().length - before
+  })
+  return { opsPerDecision: engine.ops, fibersPerDecision: engine.fibers, intakeOpsPerUpdate: intake.ops, intakeFibersPerUpdate: intake.fibers }
 }
 
 // ── report ───────────────────────────────────────────────────────────────────
@@ -383,6 +407,8 @@ const report = (runs: ReadonlyArray<RunResult>) => {
     ["A. intake alone: CPU ms per update", "", m((r) => r.floor.cpuMsPerUpdate, 2), "", ""],
     ["A. Effect operations per decision (counted pass)", "", m((r) => r.counted.opsPerDecision, 0), "", ""],
     ["A. fibers started per decision (counted pass)", "", m((r) => r.counted.fibersPerDecision, 2), "", ""],
+    ["A. intake alone: Effect operations per update (counted)", "", m((r) => r.counted.intakeOpsPerUpdate, 0), "", ""],
+    ["A. intake alone: fibers started per update (counted)", "", m((r) => r.counted.intakeFibersPerUpdate, 2), "", ""],
     ["A. getChatMember calls per message", ...both((b) => perMessage(b.steady, b.steady.getChatMember), 3), "", "≤ 0.05"],
     ["A. Bot API calls per message (all but getUpdates)", ...both((b) => perMessage(b.steady, b.steady.apiCalls), 3), "", ""],
     ["A. prompts sent per second", ...both((b) => b.steady.prompts / b.steady.seconds, 1), "", ""],
