@@ -4,7 +4,7 @@ import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
 import { CacheEvents } from "./CacheEvents.js"
 import { KeyValueStore } from "./KeyValueStore.js"
-import { taggedBy } from "./Metrics.js"
+import { type MetricInput, taggedBy, updateMetrics } from "./Metrics.js"
 import type { Priority } from "./RateLimiter.js"
 import { TelegramApi, type TelegramError } from "./TelegramApi.js"
 
@@ -147,12 +147,12 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
       return near !== undefined && near.until > now ? near : undefined
     }
 
+    const hitOf = (channelId: ChannelId, member: boolean): ChannelCheck => ({ channelId, result: member ? "member" : "not_member", cached: true })
+    const countHits = (checks: ReadonlyArray<ChannelCheck>) =>
+      updateMetrics(checks.flatMap((c): Array<MetricInput> => [[requestsBy(store.backend, "hit"), 1], [checksBy("cache", c.result), 1]]))
     const cacheHit = (channelId: ChannelId, member: boolean): Effect.Effect<ChannelCheck> => {
-      const result = member ? "member" as const : "not_member" as const
-      return Effect.as(
-        Effect.zipRight(Metric.increment(requestsBy(store.backend, "hit")), Metric.increment(checksBy("cache", result))),
-        { channelId, result, cached: true }
-      )
+      const check = hitOf(channelId, member)
+      return Effect.as(countHits([check]), check)
     }
 
     const check = (channelId: ChannelId, userId: UserId, options: { readonly bypassCache?: boolean; readonly priority?: Priority } = {}) =>
@@ -177,12 +177,14 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
       check,
       /** Every channel in parallel (BOT-24); the order of the answer follows `channelIds`. */
       checkAll: (channelIds: ReadonlyArray<ChannelId>, userId: UserId, options: { readonly bypassCache?: boolean; readonly priority?: Priority } = {}) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        Effect.clockWith((clock) => {
+          const now = clock.unsafeCurrentTimeMillis()
           // Concurrency and a span only when something has to wait: both cost more than a local hit (`pnpm bench bot`).
           const near = options.bypassCache === true ? undefined : channelIds.map((c) => liveLocal(key(c, userId), now))
           if (near !== undefined && near.every((n) => n !== undefined)) {
             // Every answer is in this process's copy: no need to go through `check` per channel.
-            return Effect.forEach(channelIds, (c, i) => cacheHit(c, near[i]?.member === true))
+            const checks = channelIds.map((c, i) => hitOf(c, near[i]?.member === true))
+            return Effect.as(countHits(checks), checks)
           }
           return Effect.forEach(channelIds, (c) => check(c, userId, options), { concurrency: channelIds.length === 1 ? 1 : "unbounded" }).pipe(
             Effect.withSpan("Membership.checkAll", { captureStackTrace: false })

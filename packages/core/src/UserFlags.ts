@@ -1,6 +1,6 @@
 import { RestrictionRepo, WhitelistRepo } from "@nezuko/db"
 import type { ChatId, UserId } from "@nezuko/domain"
-import { Clock, Duration, Effect, Option, Runtime } from "effect"
+import { Duration, Effect, Option, Runtime } from "effect"
 import { CacheEvents } from "./CacheEvents.js"
 import { makeLocalCache } from "./LocalCache.js"
 
@@ -69,12 +69,13 @@ export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFla
         return Option.some(expiresAt !== undefined && (expiresAt === null || expiresAt > now))
       })
 
+    // Every group message asks: chained flatMaps rather than a generator over Effect.all, a third of the steps.
     const isWhitelisted = (groupId: ChatId, userId: UserId) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const [group, global] = yield* Effect.all([listedIn(groupId, userId, now), listedIn("global", userId, now)])
-        if (Option.isSome(group) && Option.isSome(global)) return group.value || global.value
-        return yield* whitelist.isWhitelisted(groupId, userId)
+      Effect.clockWith((clock) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        return Effect.flatMap(listedIn(groupId, userId, now), (group) =>
+          Effect.flatMap(listedIn("global", userId, now), (global) =>
+            Option.isSome(group) && Option.isSome(global) ? Effect.succeed(group.value || global.value) : whitelist.isWhitelisted(groupId, userId)))
       })
 
     const isPending = (groupId: ChatId, userId: UserId) =>

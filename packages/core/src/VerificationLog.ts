@@ -1,7 +1,7 @@
 import { VerificationLogRepo } from "@nezuko/db"
 import type { VerificationDecision } from "@nezuko/domain"
 import { Effect, Metric, Queue } from "effect"
-import { taggedBy } from "./Metrics.js"
+import { taggedBy, unsafeUpdateMetrics } from "./Metrics.js"
 
 export const vlogBuffered = Metric.gauge("nezuko_vlog_buffered", { description: "Decisions waiting to be written" })
 export const vlogDropped = Metric.counter("nezuko_vlog_dropped_total", { description: "Decisions lost because the buffer was full", incremental: true })
@@ -39,18 +39,16 @@ export class VerificationLog extends Effect.Service<VerificationLog>()("@nezuko/
     })).pipe(Effect.withSpan("VerificationLog.flush"))
 
     const record = (decision: VerificationDecision) =>
-      Effect.suspend(() => {
+      Effect.withFiberRuntime<void>((fiber) => {
         const dropped = buffer.length >= capacity
         if (dropped) buffer.shift()
         buffer.push(decision)
         const size = buffer.length
-        return Effect.all([
-          Metric.increment(decisionsBy(decision.trigger, decision.decision)),
-          dropped ? Metric.increment(vlogDropped) : Effect.void,
-          Metric.set(vlogBuffered, size),
-          // The writer fiber flushes; a handler never waits for the insert (it would be the tail of its latency).
-          size >= flushAt ? Queue.offer(full, undefined) : Effect.void
-        ], { discard: true })
+        unsafeUpdateMetrics(fiber, dropped
+          ? [[decisionsBy(decision.trigger, decision.decision), 1], [vlogDropped, 1], [vlogBuffered, size]]
+          : [[decisionsBy(decision.trigger, decision.decision), 1], [vlogBuffered, size]])
+        // The writer fiber flushes; a handler never waits for the insert (it would be the tail of its latency).
+        return size >= flushAt ? Queue.offer(full, undefined) : Effect.void
       })
 
     // Flush when 50 rows are waiting or 5 s have passed, whichever comes first.

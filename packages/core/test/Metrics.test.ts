@@ -1,7 +1,7 @@
 import { it } from "@effect/vitest"
 import { Effect, Metric, MetricBoundaries } from "effect"
 import { expect } from "vitest"
-import { renderPrometheus, taggedBy } from "../src/Metrics.js"
+import { renderPrometheus, taggedBy, updateMetrics } from "../src/Metrics.js"
 
 it.effect("renders counters as counters, gauges, and histograms with cumulative le buckets", () =>
   Effect.gen(function* () {
@@ -54,4 +54,21 @@ it.effect("taggedBy feeds the same series as nested Metric.tagged, with the fibe
     expect(text).toContain('test_tagged_by_total{method="send",outcome="error"} 1')
     expect(text).toContain('test_tagged_by_total{method="send",outcome="ok",replica="a"} 1')
     expect(text).toContain('test_tagged_by_seconds_count{cached="true"} 1')
+  }))
+
+it.effect("updateMetrics records what Metric.increment, Metric.set and Metric.update would, fiber labels included", () =>
+  Effect.gen(function* () {
+    const calls = Metric.counter("test_update_metrics_total", { incremental: true })
+    const depth = Metric.gauge("test_update_metrics_depth")
+    const latency = Metric.histogram("test_update_metrics_seconds", MetricBoundaries.fromIterable([1]))
+    const callsBy = taggedBy(calls, "outcome")
+    yield* updateMetrics([[callsBy("ok"), 1], [callsBy("ok"), 1], [depth, 7], [latency, 0.5]])
+    yield* updateMetrics([[callsBy("ok"), 1], [depth, 4]]).pipe(Effect.tagMetrics("replica", "a"))
+    expect((yield* Metric.value(callsBy("ok"))).count).toBe(2)
+    const text = yield* renderPrometheus
+    expect(text).toContain('test_update_metrics_total{outcome="ok"} 2')
+    expect(text).toContain('test_update_metrics_total{outcome="ok",replica="a"} 1')
+    expect(text).toContain("test_update_metrics_depth 7")
+    expect(text).toContain('test_update_metrics_depth{replica="a"} 4')
+    expect(text).toContain("test_update_metrics_seconds_count 1")
   }))
