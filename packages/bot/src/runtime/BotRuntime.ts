@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { AppConfig, KeyValueStore, taggedBy } from "@nezuko/core"
+import { AppConfig, KeyValueStore, taggedBy, updateMetrics } from "@nezuko/core"
 import {
   Cause,
   Clock,
@@ -243,7 +243,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
           Effect.annotateLogs({ event: "update.failed", update_id: String(error.ctx.update.update_id) })
         )))
 
-      const count = (type: string) => Metric.increment(updatesBy(type))
+      const count = (type: string) => updateMetrics([[updatesBy(type), 1]])
 
       // Each update on its own (webhook): one GET before and one SET after.
       const perUpdate: Ledger = {
@@ -283,8 +283,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
               Effect.annotateLogs("event", "update.failed")
             )
           }
-          const elapsed = (yield* Clock.currentTimeMillis) - started
-          yield* Metric.update(durationBy(info.type), elapsed / 1000)
+          yield* Effect.clockWith((clock) => updateMetrics([[durationBy(info.type), (clock.unsafeCurrentTimeMillis() - started) / 1000]]))
           yield* ledger.done(info.updateId)
           return result._tag === "Left" ? "failed" as const : "handled" as const
         })
