@@ -60,6 +60,7 @@ export interface BotRuntimeShape {
 }
 
 export interface BatchProcessor {
+  /** Each update on a fiber of its own that does nothing after it (handleBatch forks one per update). */
   readonly process: (update: unknown) => Effect.Effect<UpdateOutcome>
   /**
    * Sets `upd:{id}` for every update `process` handled. The poller calls it once the batch's decisions are
