@@ -66,6 +66,24 @@ describe("a handler's fiber (BOT-3 correlation)", () => {
       expect(FiberId.threadName(fibers[0] ?? FiberId.none)).toBe(FiberId.threadName(fibers[1] ?? FiberId.none))
     })))
 
+  it.live("leaves its caller's fiber as it was: no update annotations, span or services stay behind", () =>
+    Effect.scoped(Effect.gen(function* () {
+      const feature: Feature<never> = (run) => {
+        const composer = new Composer()
+        composer.on("message", async (ctx) => {
+          await run(ctx, Effect.void)
+        })
+        return composer
+      }
+      const { processUpdate } = Context.get(yield* Layer.build(runtimeLayer([feature])), BotRuntime)
+      const before = yield* Effect.context<never>()
+      const outcome = yield* processUpdate(message(11, 110)).pipe(Effect.annotateLogs("caller", "yes"))
+      expect(outcome).toBe("handled")
+      expect(Object.fromEntries(yield* Effect.logAnnotations)).toEqual({})
+      expect(Option.isNone(yield* Effect.option(Effect.currentParentSpan))).toBe(true)
+      expect((yield* Effect.context<never>()).unsafeMap.size).toBe(before.unsafeMap.size)
+    })))
+
   it.live("a handler whose update is interrupted (shutdown) is rejected with the interruption, not left waiting", () =>
     Effect.scoped(Effect.gen(function* () {
       const settled: Array<string> = []
