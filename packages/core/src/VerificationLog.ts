@@ -1,7 +1,7 @@
 import { VerificationLogRepo } from "@nezuko/db"
 import type { VerificationDecision } from "@nezuko/domain"
 import { Effect, Metric, Queue } from "effect"
-import { taggedBy, unsafeUpdateMetrics } from "./Metrics.js"
+import { type MetricInput, taggedBy, unsafeUpdateMetrics } from "./Metrics.js"
 
 export const vlogBuffered = Metric.gauge("nezuko_vlog_buffered", { description: "Decisions waiting to be written" })
 export const vlogDropped = Metric.counter("nezuko_vlog_dropped_total", { description: "Decisions lost because the buffer was full", incremental: true })
@@ -44,9 +44,9 @@ export class VerificationLog extends Effect.Service<VerificationLog>()("@nezuko/
         if (dropped) buffer.shift()
         buffer.push(decision)
         const size = buffer.length
-        unsafeUpdateMetrics(fiber, dropped
-          ? [[decisionsBy(decision.trigger, decision.decision), 1], [vlogDropped, 1], [vlogBuffered, size]]
-          : [[decisionsBy(decision.trigger, decision.decision), 1], [vlogBuffered, size]])
+        const updates: Array<MetricInput> = [[decisionsBy(decision.trigger, decision.decision), 1], [vlogBuffered, size]]
+        if (dropped) updates.push([vlogDropped, 1])
+        unsafeUpdateMetrics(fiber, updates)
         // The writer fiber flushes; a handler never waits for the insert (it would be the tail of its latency).
         return size >= flushAt ? Queue.offer(full, undefined) : Effect.void
       })

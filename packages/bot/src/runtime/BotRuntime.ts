@@ -91,7 +91,7 @@ interface Job<R> {
 /** One update while grammY dispatches it: the handler effects its features hand to `run`, in order. */
 interface UpdateScope<R> {
   readonly annotations: Record<string, string>
-  readonly span: Option.Option<Tracer.AnySpan>
+  readonly span: Tracer.AnySpan
   readonly jobs: Array<Job<R>>
   /** Resumes the update's fiber when it waits for the next job or for grammY to finish. */
   wake: (() => void) | undefined
@@ -177,7 +177,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
         }
         if (scope === undefined) return runInSet(effect)
         const annotated = Effect.annotateLogs(effect, scope.annotations)
-        return runInSet(Option.match(scope.span, { onNone: () => annotated, onSome: (span) => Effect.withParentSpan(annotated, span) }))
+        return runInSet(Effect.withParentSpan(annotated, scope.span))
       }
 
       /**
@@ -187,7 +187,7 @@ export const makeBotLayer = <R>(features: ReadonlyArray<Feature<R>>) =>
        */
       const dispatch = (update: Update, annotations: Record<string, string>, span: Tracer.AnySpan) =>
         Effect.suspend(() => {
-          const scope: UpdateScope<R> = { annotations, span: Option.some(span), jobs: [], wake: undefined, open: true }
+          const scope: UpdateScope<R> = { annotations, span, jobs: [], wake: undefined, open: true }
           scopes.set(update, scope)
           let ended: Either.Either<void, unknown> | undefined
           const end = (result: Either.Either<void, unknown>) => {
