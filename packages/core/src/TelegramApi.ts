@@ -1,9 +1,9 @@
-import { Clock, Duration, Effect, Metric, MetricBoundaries, Predicate } from "effect"
+import { Duration, Effect, Metric, MetricBoundaries, Predicate } from "effect"
 import { GrammyError, type RawApi } from "grammy"
 import { AppConfig } from "./AppConfig.js"
 import { CircuitBreakers, type CircuitOpen } from "./CircuitBreakers.js"
 import { redactSecrets } from "./Logging.js"
-import { taggedBy } from "./Metrics.js"
+import { taggedBy, unsafeUpdateMetrics } from "./Metrics.js"
 import { type Priority, type RateLimitDropped, RateLimiter } from "./RateLimiter.js"
 import type { Budget } from "./RateLimiterStore.js"
 import { classifyApiError, type TelegramApiFailure, TelegramTransient, outcomeOf } from "./TelegramErrors.js"
@@ -96,12 +96,13 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
     const config = yield* AppConfig
     const raw = api.raw as unknown as Record<string, (...args: ReadonlyArray<unknown>) => Promise<unknown>>
 
-    // One HTTP request: timed, counted, classified. "message is not modified" is success for edits.
+    // One HTTP request: timed, counted, classified. "message is not modified" is success for edits. Both
+    // metrics are recorded in the step that hands the outcome on (see `updateMetrics`).
     const request = (method: string, payload: unknown) =>
-      Effect.gen(function* () {
+      Effect.clockWith((clock) => {
         const timeout = timeoutOf(method, payload)
-        const started = yield* Clock.currentTimeMillis
-        const exit = yield* Effect.tryPromise({
+        const started = clock.unsafeCurrentTimeMillis()
+        return Effect.tryPromise({
           try: (signal) => {
             const fn = raw[method]
             if (fn === undefined) return Promise.reject(new Error(`unknown method ${method}`))
@@ -112,13 +113,14 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
           Effect.timeoutFail({ duration: timeout, onTimeout: () => new TelegramTransient({ method, kind: "timeout", description: `no answer within ${Duration.toSeconds(timeout)} s` }) }),
           Effect.catchIf((e) => e === "NotModified", () =>
             editMethods.has(method) ? Effect.succeed(true) : Effect.fail(classifyApiError(method, { error_code: 400, description: "Bad Request: message is not modified (unexpected)" }) as TelegramApiFailure)),
-          Effect.exit
+          Effect.exit,
+          Effect.flatMap((exit) =>
+            Effect.withFiberRuntime<unknown, TelegramApiFailure>((fiber) => {
+              const outcome = exit._tag === "Success" ? "ok" : Predicate.isTagged(exit.cause, "Fail") ? outcomeOf(exit.cause.error) : "network_error"
+              unsafeUpdateMetrics(fiber, [[durationBy(method), (clock.unsafeCurrentTimeMillis() - started) / 1000], [callsBy(method, outcome), 1]])
+              return exit
+            }))
         )
-        const elapsed = (yield* Clock.currentTimeMillis) - started
-        yield* Metric.update(durationBy(method), elapsed / 1000)
-        const outcome = exit._tag === "Success" ? "ok" : Predicate.isTagged(exit.cause, "Fail") ? outcomeOf(exit.cause.error) : "network_error"
-        yield* Metric.increment(callsBy(method, outcome))
-        return yield* exit
       })
 
     /** Any Bot API method by name, untyped: for replaying stored calls (Outbox) and bridging grammY. */

@@ -1,8 +1,8 @@
 import { describe, it } from "@effect/vitest"
 import { apiError, networkError, ok, TelegramApiRecorder, TelegramApiTest, tooManyRequests } from "@nezuko/testing"
-import { Duration, Effect, Exit, Fiber, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Metric, TestClock } from "effect"
 import { expect } from "vitest"
-import { TelegramApi } from "../src/TelegramApi.js"
+import { TelegramApi, telegramCallDuration, telegramCalls } from "../src/TelegramApi.js"
 
 const member = { status: "member", user: { id: 42, is_bot: false, first_name: "U" } }
 const restrict = { chat_id: -100, user_id: 42, permissions: { can_send_messages: false } }
@@ -186,4 +186,16 @@ describe("TelegramApi", () => {
       getChat: () => apiError(400, "Bad Request: chat not found"),
       answerCallbackQuery: () => apiError(503, "Service Unavailable")
     }))))
+
+  it.effect("every request is counted by method and outcome and timed by method", () =>
+    Effect.gen(function* () {
+      const telegram = yield* TelegramApi
+      const calls = (outcome: string) => Effect.map(Metric.value(telegramCalls.pipe(Metric.tagged("method", "getChatMemberCount"), Metric.tagged("outcome", outcome))), (s) => s.count)
+      const timed = Effect.map(Metric.value(telegramCallDuration.pipe(Metric.tagged("method", "getChatMemberCount"))), (s) => s.count)
+      const before = [yield* calls("ok"), yield* calls("client_error"), yield* timed]
+      expect(yield* telegram.getChatMemberCount({ chat_id: -1 })).toBe(7)
+      expect(failureTag(yield* Effect.exit(telegram.getChatMemberCount({ chat_id: -1 })))).toBe("TelegramChatUnavailable")
+      const after = [yield* calls("ok"), yield* calls("client_error"), yield* timed]
+      expect(after.map((n, i) => n - (before[i] ?? 0))).toEqual([1, 1, 2])
+    }).pipe(Effect.provide(TelegramApiTest({ getChatMemberCount: (_, n) => (n === 1 ? ok(7) : apiError(400, "Bad Request: chat not found")) }))))
 })
