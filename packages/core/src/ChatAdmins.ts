@@ -52,6 +52,8 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
     return {
       list,
       isAdmin: (groupId: ChatId, userId: UserId) => Effect.map(list(groupId), (admins) => admins.some((a) => a.userId === userId)),
+      /** `isAdmin` from this process's copy alone, or undefined when it has to be fetched (see `LocalCache.peek`). */
+      isAdminHere: (groupId: ChatId, userId: UserId, now: number) => local.peek(groupId, now)?.some((a) => a.userId === userId),
       /** Creator, or an administrator with can_restrict_members (BOT-5). */
       isAuthorized: (groupId: ChatId, userId: UserId) =>
         Effect.map(list(groupId), (admins) => admins.some((a) => a.userId === userId && a.canRestrict)),

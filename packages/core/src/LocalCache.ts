@@ -2,6 +2,11 @@ import { Cache, Clock, Duration, Effect, Exit, Option, Scope } from "effect"
 
 export interface LocalCache<K, A, E> {
   readonly get: (key: K) => Effect.Effect<A, E>
+  /**
+   * The value `get` would answer at `now` without any lookup or refresh (a copy younger than `refreshAfter`),
+   * or undefined: then `get` is the way, and starts the refresh if one is due.
+   */
+  readonly peek: (key: K, now: number) => A | undefined
   readonly invalidate: (key: K) => Effect.Effect<void>
   readonly invalidateAll: Effect.Effect<void>
 }
@@ -63,14 +68,18 @@ export const makeLocalCache = <K, A, E>(options: {
         const readEpoch = epoch
         return Effect.tap(cache.get(key), (value) => refreshAhead(key, value, readEpoch))
       })
+    const peek = (key: K, now: number) => {
+      const hit = young.get(key)
+      return hit !== undefined && now - hit.loadedMillis < refreshAfterMs ? hit.value : undefined
+    }
     return {
       // clockWith rather than flatMap over Clock.currentTimeMillis: a young hit is then two Effect steps, not four.
       get: (key) =>
         Effect.clockWith((clock) => {
-          const hit = young.get(key)
-          if (hit !== undefined && clock.unsafeCurrentTimeMillis() - hit.loadedMillis < refreshAfterMs) return Effect.succeed(hit.value)
-          return slow(key)
+          const hit = peek(key, clock.unsafeCurrentTimeMillis())
+          return hit !== undefined ? Effect.succeed(hit) : slow(key)
         }),
+      peek,
       invalidate: (key) => Effect.suspend(() => {
         epoch++
         young.delete(key)

@@ -10,6 +10,7 @@ import { GroupMigration } from "./GroupMigration.js"
 import type { Sender } from "./Inputs.js"
 import { Jobs, promptDeleteKind } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
+import { withLeanSpan } from "./LeanSpan.js"
 import { PromptCoalescer } from "./PromptCoalescer.js"
 import type { PromptTemplate } from "./Prompts.js"
 import { isSilencedByOthers, priorOf, Protection } from "./Protection.js"
@@ -103,7 +104,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         return yield* Effect.ensuring(flow(req, groupId, userId), Effect.ignore(store.remove(lockKey)))
       })
 
-    // A muted user who keeps writing comes here with every message, so this is a plain span (Effect.fn would
+    // A muted user who keeps writing comes here with every message, so this is a lean span (Effect.fn would
     // capture a stack trace per call), and a record whose mute still holds is acted on without the lock: the
     // message goes and nothing changes, so a verify racing with it can at worst see a message of the time
     // the user was still unverified deleted. Only a re-mute, which changes state, takes the lock (and re-reads).
@@ -117,7 +118,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           if (!remuteDue(req, pending.value, yield* Clock.currentTimeMillis)) return yield* alreadyPending(req, pending.value)
         }
         return yield* locked(req, groupId, userId)
-      }).pipe(Effect.withSpan("Restrictor.restrict", { captureStackTrace: false }))
+      }).pipe(withLeanSpan("Restrictor.restrict"))
 
     const flow = (req: RestrictRequest, groupId: ChatId, userId: UserId) =>
       Effect.gen(function* () {

@@ -2,6 +2,7 @@ import { Duration, Effect, Metric, MetricBoundaries, Predicate } from "effect"
 import { GrammyError, type RawApi } from "grammy"
 import { AppConfig } from "./AppConfig.js"
 import { CircuitBreakers, type CircuitOpen } from "./CircuitBreakers.js"
+import { withLeanSpan } from "./LeanSpan.js"
 import { redactSecrets } from "./Logging.js"
 import { taggedBy, unsafeUpdateMetrics } from "./Metrics.js"
 import { type Priority, type RateLimitDropped, RateLimiter } from "./RateLimiter.js"
@@ -142,8 +143,9 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
       )
       return attempt.pipe(
         withTelegramRetries(options.kind ?? preset.kind, config.rateLimitRetries),
-        // No captured stack trace: every call (and every long poll) would build an Error just to locate the span.
-        Effect.withSpan(`TelegramApi.${method}`, { attributes: { method }, captureStackTrace: false })
+        // A lean span with no captured stack trace: every call (and every long poll) would otherwise build an
+        // Error just to locate the span.
+        withLeanSpan(`TelegramApi.${method}`, { method })
       )
     }
 

@@ -23,3 +23,4 @@ export const TracingLive = (service: Service) =>
           }).pipe(Layer.provide(OtlpSerialization.layerJson), Layer.provide(FetchHttpClient.layer))
       }))
   )
+

@@ -78,6 +78,24 @@ export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFla
             Option.isSome(group) && Option.isSome(global) ? Effect.succeed(group.value || global.value) : whitelist.isWhitelisted(groupId, userId)))
       })
 
+    // The same answers from this process's copies alone, undefined when a copy is missing, due for renewal or
+    // incomplete (see `LocalCache.peek`).
+    const listedHere = (scope: Scope, userId: UserId, now: number) => {
+      const l = whitelists.peek(scope, now)
+      if (l === undefined || !l.complete) return undefined
+      const expiresAt = l.entries.get(userId)
+      return expiresAt !== undefined && (expiresAt === null || expiresAt > now)
+    }
+    const isWhitelistedHere = (groupId: ChatId, userId: UserId, now: number) => {
+      const group = listedHere(groupId, userId, now)
+      const global = group === undefined ? undefined : listedHere("global", userId, now)
+      return group === undefined || global === undefined ? undefined : group || global
+    }
+    const isPendingHere = (groupId: ChatId, userId: UserId, now: number) => {
+      const l = pendings.peek(groupId, now)
+      return l === undefined || !l.complete ? undefined : l.entries.has(userId)
+    }
+
     const isPending = (groupId: ChatId, userId: UserId) =>
       Effect.flatMap(pendings.get(groupId), (l) =>
         l.complete ? Effect.succeed(l.entries.has(userId)) : Effect.map(restrictions.findPending(groupId, userId), Option.isSome))
@@ -89,6 +107,8 @@ export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFla
        * seconds old. Whoever acts on it re-reads the record under the (group, user) lock (Restrictor).
        */
       isPending,
+      isWhitelistedHere,
+      isPendingHere,
       /** Called wherever this replica creates or closes a record or changes the whitelist for the pair. */
       forget: (groupId: ChatId, _userId: UserId) => Effect.zipRight(drop(groupId), events.publish({ kind: "flags", id: groupId }))
     } as const

@@ -68,3 +68,26 @@ it.scoped("a slow lookup is started once for many stale reads; failures are not 
     yield* TestClock.adjust("1 second")
     expect(yield* Fiber.join(again)).toBe(4)
   }))
+
+it.scoped("peek answers only what get would answer from a young copy, without a lookup", () =>
+  Effect.gen(function* () {
+    let lookups = 0
+    const cache = yield* makeLocalCache({
+      capacity: 10,
+      refreshAfter: "5 seconds",
+      maxAge: "60 seconds",
+      lookup: (key: string) => Effect.sync(() => `${key}@${++lookups}`)
+    })
+    const now = () => TestClock.currentTimeMillis
+    expect(cache.peek("g", yield* now())).toBeUndefined()
+    expect(yield* cache.get("g")).toBe("g@1")
+    expect(cache.peek("g", yield* now())).toBe("g@1")
+    yield* TestClock.adjust("4999 millis")
+    expect(cache.peek("g", yield* now())).toBe("g@1")
+    // Due for renewal: peek declines, so the caller goes through get, which starts the refresh.
+    yield* TestClock.adjust("1 millis")
+    expect(cache.peek("g", yield* now())).toBeUndefined()
+    expect(lookups).toBe(1)
+    yield* cache.invalidate("g")
+    expect(cache.peek("g", 0)).toBeUndefined()
+  }))

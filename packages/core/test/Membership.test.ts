@@ -49,6 +49,26 @@ it.effect("a second check within the TTL is served from the cache; unknown is ne
     expect((yield* recorder.callsOf("getChatMember")).length).toBe(3)
   }).pipe(Effect.provide(setup(() => member("member")))))
 
+it.effect("checkAllHere: every channel from this process's copy, or undefined when one is missing or expired", () =>
+  Effect.gen(function* () {
+    const membership = yield* Membership
+    const recorder = yield* TelegramApiRecorder
+    const here = Effect.flatMap(TestClock.currentTimeMillis, (now) => Effect.succeed(membership.checkAllHere([C1, C2], U, now)))
+    expect(yield* here).toBeUndefined()
+    yield* membership.check(C1, U)
+    expect(yield* here).toBeUndefined()
+    yield* membership.check(C2, U)
+    const answer = yield* here
+    expect(answer === undefined ? undefined : yield* answer).toEqual([
+      { channelId: C1, result: "member", cached: true },
+      { channelId: C2, result: "not_member", cached: true }
+    ])
+    expect(yield* membership.checkAll([C1, C2], U)).toEqual(answer === undefined ? undefined : yield* answer)
+    expect((yield* recorder.callsOf("getChatMember")).length).toBe(2)
+    yield* TestClock.adjust("12 minutes")
+    expect(yield* here).toBeUndefined()
+  }).pipe(Effect.provide(setup((payload) => (payload.chat_id === C1 ? member("member") : member("left"))))))
+
 it.effect("positive and negative TTLs carry ±15 % jitter (CACHE-3)", () =>
   Effect.gen(function* () {
     const membership = yield* Membership

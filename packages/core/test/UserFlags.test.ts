@@ -80,6 +80,29 @@ layer(
       expect(yield* flags.isWhitelisted(G, UserId.make(24))).toBe(false)
     }))
 
+  it.effect("the answers from this process's copies agree with the fetched ones, and are undefined until the sets are held", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const flags = yield* UserFlags
+      const H = ChatId.make(-100501)
+      yield* sql`INSERT INTO groups (chat_id, type, title) VALUES (${H}, 'supergroup', 'H') ON CONFLICT DO NOTHING`
+      yield* sql`INSERT INTO whitelist (group_id, user_id, expires_at) VALUES (${H}, 31, NULL), (NULL, 32, NULL)`
+      yield* sql`INSERT INTO restrictions (group_id, user_id, trigger) VALUES (${H}, 33, 'message')`
+      yield* flags.forget(H, UserId.make(31))
+      const now = yield* TestClock.currentTimeMillis
+      expect([flags.isWhitelistedHere(H, UserId.make(31), now), flags.isPendingHere(H, UserId.make(33), now)]).toEqual([undefined, undefined])
+      for (const id of [31, 32, 33, 34]) {
+        const user = UserId.make(id)
+        const fetched = [yield* flags.isWhitelisted(H, user), yield* flags.isPending(H, user)]
+        expect([flags.isWhitelistedHere(H, user, now), flags.isPendingHere(H, user, now)]).toEqual(fetched)
+      }
+      expect([yield* flags.isWhitelisted(H, UserId.make(31)), yield* flags.isWhitelisted(H, UserId.make(32)), yield* flags.isPending(H, UserId.make(33))]).toEqual([true, true, true])
+      // Due for renewal after 3 s: only the fetching path answers (and renews).
+      yield* TestClock.adjust("3 seconds")
+      const later = yield* TestClock.currentTimeMillis
+      expect([flags.isWhitelistedHere(H, UserId.make(31), later), flags.isPendingHere(H, UserId.make(33), later)]).toEqual([undefined, undefined])
+    }))
+
   it.effect(`a group with more than ${flagSetLimit} open records is asked about per user`, () =>
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
@@ -93,5 +116,6 @@ layer(
       yield* pendingRow(sql, late)
       // No forget: a complete set would still say "no record" here; an over-full group is never held.
       expect(yield* flags.isPending(G, late)).toBe(true)
+      expect(flags.isPendingHere(G, late, yield* TestClock.currentTimeMillis)).toBeUndefined()
     }))
 })
