@@ -36,6 +36,9 @@ const errorDelay = (failures: number) => Duration.seconds(Math.min(30, 2 ** Math
  * A fiber per update, awaited rather than joined: `Effect.forEach`'s concurrent mode joins every child,
  * merging its FiberRefs (log annotations, the services' Context) back into the batch's fiber one by one, which
  * the bot benchmark's profile showed among the intake's largest costs, and nothing here needs them back.
+ * A permit is taken, then released when the update ends, rather than `withPermits`, whose mask and nested
+ * regions cost about 20 Effect operations per update (the counted pass): a fiber interrupted between the two
+ * steps would keep its permit, and that only happens at shutdown, when the whole batch and its semaphore go.
  */
 export const handleBatch = <R>(
   updates: ReadonlyArray<unknown>,
@@ -50,7 +53,10 @@ export const handleBatch = <R>(
       const key = sequenceKey(inspectUpdate(update))
       const previous = Option.flatMap(key, (k) => Option.fromNullable(tails.get(k)))
       const fiber = yield* Effect.fork(
-        Option.match(previous, { onNone: () => Effect.void, onSome: Fiber.await }).pipe(Effect.zipRight(permits.withPermits(1)(process(update))))
+        Option.match(previous, { onNone: () => Effect.void, onSome: Fiber.await }).pipe(
+          Effect.zipRight(permits.take(1)),
+          Effect.zipRight(Effect.ensuring(process(update), permits.release(1)))
+        )
       )
       if (Option.isSome(key)) tails.set(key.value, fiber)
       fibers.push(fiber)
