@@ -36,6 +36,8 @@ const settings = {
   pacedMessages: env("BENCH_BOT_PACED_MESSAGES", 600),
   pacedRate: env("BENCH_BOT_PACED_RATE", 100),
   runs: env("BENCH_BOT_RUNS", 3),
+  /** Also count the counted pass's Effect operations by span and print them per decision (median of the runs). */
+  opsBySpan: process.env.BENCH_BOT_OPS_BY_SPAN === "1",
   /**
    * Phase D: the steady stream again with this many ms added by the sandbox to every Bot API call — the round
    * trip to Telegram's servers that loopback hides. A and D together show what each design costs in CPU and
@@ -330,11 +332,14 @@ export interface CountedResult {
   /** The same stream through the intake alone (no features), per update. */
   readonly intakeOpsPerUpdate: number
   readonly intakeFibersPerUpdate: number
+  /** A's Effect operations per decision by the span they ran in (BENCH_BOT_OPS_BY_SPAN=1). */
+  readonly opsBySpan: ReadonlyMap<string, number>
 }
 
 interface Counts {
   readonly ops: number
   readonly fibers: number
+  readonly bySpan: ReadonlyMap<string, number>
 }
 
 /**
@@ -345,7 +350,7 @@ interface Counts {
 const runCounted = async (runId: string): Promise<CountedResult> => {
   // `arrived` starts a count of what the pass has finished (decisions or handled updates).
   const countPasses = async (label: string, bot: typeof BotLive | undefined, arrived: (h: BotHarness, ended: () => ReadonlyArray<SpanRecord>) => Promise<() => Promise<number>>): Promise<Counts> => {
-    const counter = makeEffectCounter()
+    const counter = makeEffectCounter({ bySpan: settings.opsBySpan })
     const { h, w, recorder } = await startBenchNezuko(`nzbench:${runId}:${label}:`, new Set(["Bot.processUpdate"]), bot, counter.layer)
     const pass = async (plan: ReadonlyArray<PlannedMessage>): Promise<Counts> => {
       const count = await arrived(h, () => recorder.spans().filter((span) => span.end !== undefined))
@@ -353,7 +358,8 @@ const runCounted = async (runId: string): Promise<CountedResult> => {
       const sent = await sendPlan(h.driver, plan, settings.ratePerSecond)
       if (!(await waitFor(async () => (await count()) >= sent.sent, 90_000))) process.stderr.write(`counted pass (${label}): not everything arrived\n`)
       const to = counter.read()
-      return { ops: (to.ops - from.ops) / sent.sent, fibers: (to.fibers - from.fibers) / sent.sent }
+      const bySpan = new Map([...to.bySpan].map(([name, n]) => [name, (n - (from.bySpan.get(name) ?? 0)) / sent.sent]))
+      return { ops: (to.ops - from.ops) / sent.sent, fibers: (to.fibers - from.fibers) / sent.sent, bySpan }
     }
     try {
       await pass(warmupPlan(w))
@@ -371,7 +377,7 @@ const runCounted = async (runId: string): Promise<CountedResult> => {
     const before = ended().length
     return async () => ended().length - before
   })
-  return { opsPerDecision: engine.ops, fibersPerDecision: engine.fibers, intakeOpsPerUpdate: intake.ops, intakeFibersPerUpdate: intake.fibers }
+  return { opsPerDecision: engine.ops, fibersPerDecision: engine.fibers, intakeOpsPerUpdate: intake.ops, intakeFibersPerUpdate: intake.fibers, opsBySpan: engine.bySpan }
 }
 
 // ── report ───────────────────────────────────────────────────────────────────
@@ -393,6 +399,16 @@ interface RunResult {
 
 const spread = (values: ReadonlyArray<number>, digits = 2) =>
   `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`
+
+/** A's counted Effect operations per decision by the span they ran in, largest first. */
+const opsBySpanTable = (runs: ReadonlyArray<RunResult>) => {
+  const names = [...new Set(runs.flatMap((r) => [...r.counted.opsBySpan.keys()]))]
+  const rows = names
+    .map((name) => [name, median(runs.map((r) => r.counted.opsBySpan.get(name) ?? 0))] as const)
+    .filter(([, n]) => n >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+  return textTable(["span (A, counted pass)", "Effect operations per decision"], rows.map(([name, n]) => [name, fmt(n, 1)]))
+}
 
 const report = (runs: ReadonlyArray<RunResult>) => {
   const m = (f: (r: RunResult) => number, digits = 2) => spread(runs.map(f), digits)
@@ -442,6 +458,7 @@ const report = (runs: ReadonlyArray<RunResult>) => {
     "",
     textTable(["metric", "plain grammY+ioredis", "Nezuko", "Nezuko/plain", "target"], rows),
     "",
+    ...(settings.opsBySpan ? [opsBySpanTable(runs), ""] : []),
     textTable(
       ["run", "plain dec/s", "Nezuko dec/s", "ratio", "D ratio", "Nezuko B hit p99 ms", "Nezuko A gCM/msg", "decisions plain / Nezuko", "re-unmuted plain / Nezuko"],
       runs.map((r, i) => [String(i + 1), fmt(r.plain.steady.decisionsPerSecond, 0), fmt(r.nezuko.steady.decisionsPerSecond, 0), fmt(ratio(r)), fmt(latentRatio(r)),

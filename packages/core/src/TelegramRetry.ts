@@ -64,8 +64,9 @@ const isTransient = (e: { readonly _tag: string }): e is TelegramTransient => e.
 /**
  * `Effect.retry` that starts its schedule only once the first attempt has failed. `Effect.retry` sets up its
  * driver (a Ref, the schedule's state, the iteration metadata service provided around every attempt) before
- * running anything, about 30 Effect operations per call in the bot benchmark's counted pass, while nearly every
- * Bot API call succeeds at once. The retried effect replays that first failure before running the attempt
+ * running anything, while nearly every Bot API call succeeds at once: with this (and TelegramApi's metrics in
+ * one step) a deleteMessage went from 223 to 148 Effect operations in the bot benchmark's counted pass
+ * (`BENCH_BOT_OPS_BY_SPAN=1 pnpm bench bot`, its span's operations per decision ÷ 0.2 deletes per decision). The retried effect replays that first failure before running the attempt
  * again, so the schedule sees exactly what `Effect.retry(attempt, options)` would have shown it.
  */
 export const retryAfterFailure = <E, B>(options: { readonly schedule: Schedule.Schedule<B, E>; readonly while: (e: E) => boolean }) =>
