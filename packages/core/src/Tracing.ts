@@ -23,4 +23,3 @@ export const TracingLive = (service: Service) =>
           }).pipe(Layer.provide(OtlpSerialization.layerJson), Layer.provide(FetchHttpClient.layer))
       }))
   )
-
