@@ -348,10 +348,10 @@ interface Counts {
  * intake and what the features take.
  */
 const runCounted = async (runId: string): Promise<CountedResult> => {
-  // `arrived` starts a count of what the pass has finished (decisions or handled updates).
-  const countPasses = async (label: string, bot: typeof BotLive | undefined, arrived: (h: BotHarness, ended: () => ReadonlyArray<SpanRecord>) => Promise<() => Promise<number>>): Promise<Counts> => {
+  // `arrived` starts a count of what the pass has finished (decisions, or the `spans` it keeps that ended).
+  const countPasses = async (label: string, bot: typeof BotLive | undefined, spans: ReadonlySet<string>, arrived: (h: BotHarness, ended: () => ReadonlyArray<SpanRecord>) => Promise<() => Promise<number>>): Promise<Counts> => {
     const counter = makeEffectCounter({ bySpan: settings.opsBySpan })
-    const { h, w, recorder } = await startBenchNezuko(`nzbench:${runId}:${label}:`, new Set(["Bot.processUpdate"]), bot, counter.layer)
+    const { h, w, recorder } = await startBenchNezuko(`nzbench:${runId}:${label}:`, spans, bot, counter.layer)
     const pass = async (plan: ReadonlyArray<PlannedMessage>): Promise<Counts> => {
       const count = await arrived(h, () => recorder.spans().filter((span) => span.end !== undefined))
       const from = counter.read()
@@ -369,11 +369,11 @@ const runCounted = async (runId: string): Promise<CountedResult> => {
       await h.close()
     }
   }
-  const engine = await countPasses("counted", undefined, async (h) => {
+  const engine = await countPasses("counted", undefined, new Set(), async (h) => {
     const lastId = await lastDecisionId(h)
     return () => decisionsAfter(h, lastId)
   })
-  const intake = await countPasses("counted-intake", makeBotLive([]), async (_h, ended) => {
+  const intake = await countPasses("counted-intake", makeBotLive([]), new Set(["Bot.processUpdate"]), async (_h, ended) => {
     const before = ended().length
     return async () => ended().length - before
   })

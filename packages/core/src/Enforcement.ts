@@ -17,12 +17,11 @@ import { TelegramApi } from "./TelegramApi.js"
 import { UserFlags } from "./UserFlags.js"
 import { text } from "./Texts.js"
 
-/** What rows 7 to 9 of BOT-23 and BOT-24 make of a sender. */
-type Evaluation =
-  | { readonly _tag: "Exempt"; readonly reason: "admin" | "whitelist"; readonly startedAt: number }
-  | { readonly _tag: "Pending"; readonly startedAt: number; readonly channels: ReadonlyArray<LinkedChannel> }
-  | ReturnType<typeof checked>
+/** What rows 7 to 9 of BOT-23 and BOT-24 make of a sender (`evaluateHere` and `evaluateFetching` build the same). */
+type Evaluation = ReturnType<typeof exempt> | ReturnType<typeof pendingIn> | ReturnType<typeof checked>
 
+const exempt = (reason: "admin" | "whitelist", startedAt: number) => ({ _tag: "Exempt", reason, startedAt }) as const
+const pendingIn = (g: GroupSnapshot, startedAt: number) => ({ _tag: "Pending", startedAt, channels: verifiable(g.channels) }) as const
 const checked = (g: GroupSnapshot, channels: ReadonlyArray<LinkedChannel>, checks: ReadonlyArray<ChannelCheck>, startedAt: number) =>
   ({ _tag: "Checked", startedAt, channels, checks, decision: decide(channels, checks, g.settings), cached: checks.every((c) => c.cached) }) as const
 
@@ -83,14 +82,14 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
     const evaluateHere = (g: GroupSnapshot, user: Sender, trigger: "message" | "join", startedAt: number, now: number): Effect.Effect<Evaluation> | undefined => {
       const admin = admins.isAdminHere(g.chatId, user.id, now)
       if (admin === undefined) return undefined
-      if (admin) return Effect.succeed({ _tag: "Exempt", reason: "admin", startedAt })
+      if (admin) return Effect.succeed(exempt("admin", startedAt))
       const listed = flags.isWhitelistedHere(g.chatId, user.id, now)
       if (listed === undefined) return undefined
-      if (listed) return Effect.succeed({ _tag: "Exempt", reason: "whitelist", startedAt })
+      if (listed) return Effect.succeed(exempt("whitelist", startedAt))
       if (trigger === "message") {
         const pending = flags.isPendingHere(g.chatId, user.id, now)
         if (pending === undefined) return undefined
-        if (pending) return Effect.succeed({ _tag: "Pending", startedAt, channels: verifiable(g.channels) })
+        if (pending) return Effect.succeed(pendingIn(g, startedAt))
       }
       const channels = verifiable(g.channels)
       const checks = membership.checkAllHere(channels.map((c) => c.chatId), user.id, now)
@@ -99,13 +98,9 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
 
     const evaluateFetching = (g: GroupSnapshot, user: Sender, trigger: "message" | "join", startedAt: number) =>
       Effect.gen(function* () {
-        if (yield* admins.isAdmin(g.chatId, user.id).pipe(Effect.orElseSucceed(() => false))) {
-          return { _tag: "Exempt", reason: "admin", startedAt } as const
-        }
-        if (yield* flags.isWhitelisted(g.chatId, user.id)) return { _tag: "Exempt", reason: "whitelist", startedAt } as const
-        if (trigger === "message" && (yield* flags.isPending(g.chatId, user.id))) {
-          return { _tag: "Pending", startedAt, channels: verifiable(g.channels) } as const
-        }
+        if (yield* admins.isAdmin(g.chatId, user.id).pipe(Effect.orElseSucceed(() => false))) return exempt("admin", startedAt)
+        if (yield* flags.isWhitelisted(g.chatId, user.id)) return exempt("whitelist", startedAt)
+        if (trigger === "message" && (yield* flags.isPending(g.chatId, user.id))) return pendingIn(g, startedAt)
         return yield* membershipOf(g, user, startedAt)
       })
 

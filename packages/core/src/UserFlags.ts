@@ -62,43 +62,50 @@ export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFla
       else if (event.kind === "all") runFork(Effect.zipRight(whitelists.invalidateAll, pendings.invalidateAll))
     })
 
-    const listedIn = (scope: Scope, userId: UserId, now: number) =>
-      Effect.map(whitelists.get(scope), (l) => {
-        if (!l.complete) return Option.none<boolean>()
-        const expiresAt = l.entries.get(userId)
-        return Option.some(expiresAt !== undefined && (expiresAt === null || expiresAt > now))
-      })
+    // One reading of a held set for both paths below; undefined when the set is incomplete (over flagSetLimit),
+    // so the user is asked about one by one.
+    const listedAt = (l: Listing<ReadonlyMap<number, number | null>>, userId: UserId, now: number) => {
+      if (!l.complete) return undefined
+      const expiresAt = l.entries.get(userId)
+      return expiresAt !== undefined && (expiresAt === null || expiresAt > now)
+    }
+    const pendingAt = (l: Listing<ReadonlySet<number>>, userId: UserId) => (l.complete ? l.entries.has(userId) : undefined)
+    const eitherListed = (group: boolean | undefined, global: boolean | undefined) =>
+      group === undefined || global === undefined ? undefined : group || global
+
+    const listedIn = (scope: Scope, userId: UserId, now: number) => Effect.map(whitelists.get(scope), (l) => listedAt(l, userId, now))
 
     // Every group message asks: chained flatMaps rather than a generator over Effect.all, a third of the steps.
     const isWhitelisted = (groupId: ChatId, userId: UserId) =>
       Effect.clockWith((clock) => {
         const now = clock.unsafeCurrentTimeMillis()
         return Effect.flatMap(listedIn(groupId, userId, now), (group) =>
-          Effect.flatMap(listedIn("global", userId, now), (global) =>
-            Option.isSome(group) && Option.isSome(global) ? Effect.succeed(group.value || global.value) : whitelist.isWhitelisted(groupId, userId)))
+          Effect.flatMap(listedIn("global", userId, now), (global) => {
+            const listed = eitherListed(group, global)
+            return listed === undefined ? whitelist.isWhitelisted(groupId, userId) : Effect.succeed(listed)
+          }))
+      })
+
+    const isPending = (groupId: ChatId, userId: UserId) =>
+      Effect.flatMap(pendings.get(groupId), (l) => {
+        const pending = pendingAt(l, userId)
+        return pending === undefined ? Effect.map(restrictions.findPending(groupId, userId), Option.isSome) : Effect.succeed(pending)
       })
 
     // The same answers from this process's copies alone, undefined when a copy is missing, due for renewal or
     // incomplete (see `LocalCache.peek`).
     const listedHere = (scope: Scope, userId: UserId, now: number) => {
       const l = whitelists.peek(scope, now)
-      if (l === undefined || !l.complete) return undefined
-      const expiresAt = l.entries.get(userId)
-      return expiresAt !== undefined && (expiresAt === null || expiresAt > now)
+      return l === undefined ? undefined : listedAt(l, userId, now)
     }
     const isWhitelistedHere = (groupId: ChatId, userId: UserId, now: number) => {
       const group = listedHere(groupId, userId, now)
-      const global = group === undefined ? undefined : listedHere("global", userId, now)
-      return group === undefined || global === undefined ? undefined : group || global
+      return group === undefined ? undefined : eitherListed(group, listedHere("global", userId, now))
     }
     const isPendingHere = (groupId: ChatId, userId: UserId, now: number) => {
       const l = pendings.peek(groupId, now)
-      return l === undefined || !l.complete ? undefined : l.entries.has(userId)
+      return l === undefined ? undefined : pendingAt(l, userId)
     }
-
-    const isPending = (groupId: ChatId, userId: UserId) =>
-      Effect.flatMap(pendings.get(groupId), (l) =>
-        l.complete ? Effect.succeed(l.entries.has(userId)) : Effect.map(restrictions.findPending(groupId, userId), Option.isSome))
 
     return {
       isWhitelisted,
