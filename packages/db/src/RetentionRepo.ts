@@ -1,6 +1,7 @@
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Effect } from "effect"
-import { dbCall } from "./dbCall.js"
+import { dbCall, sqlStateOf } from "./dbCall.js"
+import { addLogMonths, type LogMonth, logMonthOf, logMonthsAhead, logMonthStart, logPartitionName, parseLogPartitionName } from "./LogPartitions.js"
 
 /** The DATA-21 periods the job passes in; the fixed ones are SPEC values, the two logs come from config/app_settings. */
 export interface RetentionPolicy {
@@ -26,7 +27,11 @@ export const retentionBatchSize = 5000
 
 /** What one run removed, per rule; the job stores it as its result. */
 export interface RetentionResult {
+  /** verification_log: whole months dropped, and rows deleted from the default partition. */
+  readonly verificationLogMonths: number
   readonly verificationLog: number
+  /** Month partitions created ahead (DATA-11). */
+  readonly verificationLogMonthsCreated: number
   readonly auditLog: number
   readonly loginAttempts: number
   readonly finishedJobs: number
@@ -56,20 +61,71 @@ export class RetentionRepo extends Effect.Service<RetentionRepo>()("@nezuko/db/R
         body: (s) => Effect.map(batch, (n) => ({ total: s.total + n, last: n }))
       }).pipe(Effect.map((s) => s.total))
 
+    // The database's clock, as every other rule here uses (`now()` in SQL): one reference for every cutoff.
+    const databaseNow = Effect.map(sql<{ readonly now: Date }>`SELECT now() AS now`, (rows) => rows[0]?.now ?? new Date())
+
+    const logPartitions = Effect.map(
+      sql<{ readonly name: string }>`
+        SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'verification_log'::regclass`,
+      (rows) => rows.flatMap((r) => {
+        const month = parseLogPartitionName(r.name)
+        return month === undefined ? [] : [month]
+      })
+    )
+
+    // Creating a month's partition fails (23514) when the default partition already holds a row of that month;
+    // the month then stays in the default, where its rows are deleted one by one like the legacy ones.
+    const createMonth = (month: LogMonth) => {
+      const [from, to] = [logMonthStart(month), logMonthStart(addLogMonths(month, 1))]
+      const skip = (why: string) => Effect.as(Effect.logWarning("verification_log month left in the default partition", { month: logPartitionName(month), why }), 0)
+      return Effect.flatMap(
+        sql<{ readonly taken: boolean }>`SELECT EXISTS (SELECT 1 FROM verification_log_default WHERE at >= ${from} AND at < ${to}) AS taken`,
+        (rows) =>
+          rows[0]?.taken === true
+            ? skip("it already has rows there")
+            : sql
+              .unsafe(`CREATE TABLE IF NOT EXISTS ${logPartitionName(month)} PARTITION OF verification_log FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`)
+              .pipe(
+                Effect.as(1),
+                Effect.catchIf((e) => sqlStateOf(e) === "23514", () => skip("a row of the month arrived meanwhile"))
+              )
+      )
+    }
+
     /**
-     * verification_log rows older than `olderThanDays`. The table is partitioned by month, but only the default
-     * partition exists so far, so rows are deleted by `at` in batches (the (at) index finds them).
+     * The partitions of this month and the next ones (`logMonthsAhead`) that do not exist yet; returns how many
+     * it created. Creating one scans the default partition (a brief lock), which is why it runs here, daily,
+     * months ahead, and not on the write path.
+     */
+    const ensureLogPartitions = dbCall(Effect.gen(function* () {
+      const now = logMonthOf(yield* databaseNow)
+      const existing = new Set((yield* logPartitions).map(logPartitionName))
+      const wanted = Array.from({ length: logMonthsAhead }, (_, i) => addLogMonths(now, i)).filter((m) => !existing.has(logPartitionName(m)))
+      return yield* Effect.reduce(wanted, 0, (created, month) => Effect.map(createMonth(month), (n) => created + n))
+    }))
+
+    /**
+     * verification_log past `olderThanDays` (DATA-21): a month partition is dropped whole once its last instant is
+     * older than the period, so rows are kept at least that long and at most a month longer; rows in the default
+     * partition are deleted by `at` in batches (the (at) index finds them).
      */
     const verificationLog = (olderThanDays: number) =>
-      dbCall(drain(Effect.map(
-        sql<{ readonly n: number }>`
-          WITH gone AS (
-            DELETE FROM verification_log WHERE (id, at) IN (
-              SELECT id, at FROM verification_log WHERE at < now() - make_interval(secs => ${days(olderThanDays)}) LIMIT ${retentionBatchSize})
-            RETURNING 1)
-          SELECT count(*)::int AS n FROM gone`,
-        count
-      )))
+      dbCall(Effect.gen(function* () {
+        const cutoff = (yield* databaseNow).getTime() - days(olderThanDays) * 1000
+        const expired = (yield* logPartitions).filter((m) => logMonthStart(addLogMonths(m, 1)).getTime() <= cutoff)
+        yield* Effect.forEach(expired, (month) => sql.unsafe(`DROP TABLE IF EXISTS ${logPartitionName(month)}`), { discard: true })
+        const rows = yield* drain(Effect.map(
+          sql<{ readonly n: number }>`
+            WITH gone AS (
+              DELETE FROM verification_log_default WHERE (id, at) IN (
+                SELECT id, at FROM verification_log_default WHERE at < ${new Date(cutoff)} LIMIT ${retentionBatchSize})
+              RETURNING 1)
+            SELECT count(*)::int AS n FROM gone`,
+          count
+        ))
+        return { months: expired.length, rows }
+      }))
 
     /** audit_log rows older than `olderThanDays` (at least 90); the append-only trigger lets only this transaction delete. */
     const auditLog = (olderThanDays: number) =>
@@ -128,8 +184,12 @@ export class RetentionRepo extends Effect.Service<RetentionRepo>()("@nezuko/db/R
 
     /** Every rule once, one after another (each its own statement, so a failure leaves the earlier deletes done). */
     const run = Effect.fn("RetentionRepo.run")(function* (policy: RetentionPolicy) {
+      const verificationLogMonthsCreated = yield* ensureLogPartitions
+      const log = yield* verificationLog(policy.verificationLogDays)
       return {
-        verificationLog: yield* verificationLog(policy.verificationLogDays),
+        verificationLogMonths: log.months,
+        verificationLog: log.rows,
+        verificationLogMonthsCreated,
         auditLog: yield* auditLog(policy.auditLogDays),
         loginAttempts: yield* loginAttempts,
         finishedJobs: yield* finishedJobs,
@@ -140,6 +200,6 @@ export class RetentionRepo extends Effect.Service<RetentionRepo>()("@nezuko/db/R
       } satisfies RetentionResult
     })
 
-    return { run, verificationLog, auditLog, loginAttempts, finishedJobs, refreshTokens, restrictions, alerts, leftMembers } as const
+    return { run, ensureLogPartitions, verificationLog, auditLog, loginAttempts, finishedJobs, refreshTokens, restrictions, alerts, leftMembers } as const
   })
 }) {}

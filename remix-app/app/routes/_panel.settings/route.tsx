@@ -16,7 +16,7 @@ type Result = { readonly section: string; readonly errors: ReadonlyArray<{ reado
 const limitFields = [
   { key: "global_per_second", label: "Telegram calls, all chats", unit: "calls per second (1–28)", min: 1, max: 28 },
   { key: "group_per_minute", label: "Messages per group", unit: "messages per minute (1–20)", min: 1, max: 20 },
-  { key: "verification_log_days", label: "Keep the verification log", unit: "days", min: 1, max: 3650 },
+  { key: "verification_log_days", label: "Keep the verification log", unit: "days (then removed a whole UTC month at a time)", min: 1, max: 3650 },
   { key: "audit_log_days", label: "Keep the audit log", unit: "days (at least 90)", min: 90, max: 3650 }
 ] as const
 
