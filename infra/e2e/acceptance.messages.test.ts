@@ -1,4 +1,5 @@
 import { DEMO } from "@nezuko/telegram-sandbox"
+import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type BotHarness, newUser as makeUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
 
@@ -201,5 +202,33 @@ describe("the bot against the sandbox: messages, buttons, joins (SPEC section 10
     await h.driver.waitForDelete(G, promptId, { after: joinMark })
     const rows = await waitForDecisions(h, `user_id = ${u.id} AND decision = 'verify'`)
     expect(rows[0]?.trigger).toBe("rejoin")
+  })
+
+  // The member rows written on a first sighting (BOT-49, BOT-30) are not on the decision's path.
+  it.each([
+    ["a first message", (id: number) => h.driver.sendMessage(id, G, "first words"), true],
+    ["a join", (id: number) => h.driver.joinChat(id, G), false]
+  ] as const)("%s is decided without waiting for the member's rows, which are written too", async (_, act, inGroup) => {
+    const u = newUser("Lockstep", inGroup)
+    // Another session holds group_members (outside the bot's pool): the sighting's upsert waits for it.
+    const session = new pg.Client({ connectionString: h.databaseUrl })
+    await session.connect()
+    try {
+      await session.query("BEGIN")
+      await session.query("LOCK TABLE group_members IN EXCLUSIVE MODE")
+      const mark = h.driver.mark()
+      act(u.id)
+      await promptFor(u.id, mark)
+      const seen = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM group_members WHERE user_id = ${u.id}`)
+      expect(seen[0]?.n).toBe(0)
+    } finally {
+      await session.query("ROLLBACK")
+      await session.end()
+    }
+    // Once the lock is gone: the user's row and their presence in the group (`restricted` by then, from the
+    // chat_member update the mute caused, which is handled after this update).
+    await expect.poll(async () => (await h.query<{ n: number }>(`
+      SELECT (SELECT count(*) FROM tg_users WHERE user_id = ${u.id}) + (SELECT count(*) FROM group_members WHERE group_id = ${G} AND user_id = ${u.id}) AS n`))[0]?.n,
+    { timeout: 10_000 }).toBe(2)
   })
 })

@@ -97,6 +97,8 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
       return runtime
     },
     restart,
+    /** The throwaway database, for a test's own session beside the bot's pool. */
+    databaseUrl: db.url,
     /** Base URL of the health server when `serveHealth` was set. */
     health: healthPort === undefined ? undefined : `http://127.0.0.1:${healthPort}`,
     query,

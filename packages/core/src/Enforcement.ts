@@ -48,11 +48,18 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
     // (the bot benchmark's profile).
     const seenHere = new Map<number, Map<number, number>>()
     let seenCount = 0
-    const track = (groupId: ChatId, user: Sender, now: number): Effect.Effect<void> => {
+    /**
+     * The write BOT-49 owes this sighting, or undefined when there is none. The decision never depends on it, so
+     * callers run it after the decision, within the same update: before it, a first sighting's Redis round trip
+     * and two statements held up the decision by their whole time; beside it, a burst of first sightings put
+     * those statements in the pool's queue ahead of the restrict flow's, widening the gap between a mute and its
+     * record, so that a crash then left more users to be muted twice (AT-10's kill test: 19–31 instead of ≤ 10).
+     */
+    const track = (groupId: ChatId, user: Sender, now: number): Effect.Effect<void> | undefined => {
       // This replica's own memory answers most repeats without a round trip (or an Effect step); Redis dedupes
       // across replicas.
       let users = seenHere.get(groupId)
-      if ((users?.get(user.id) ?? 0) > now) return Effect.void
+      if ((users?.get(user.id) ?? 0) > now) return undefined
       if (seenCount >= 100_000) {
         seenHere.clear()
         seenCount = 0
@@ -142,8 +149,13 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       const snapshot = yield* directory.get(m.groupId)
       if (Option.isNone(snapshot)) return
       const g = snapshot.value
-      yield* track(g.chatId, m.from, startedAt)
-      if (!directory.isEnforced(g)) return
+      const tracking = track(g.chatId, m.from, startedAt)
+      const decision = directory.isEnforced(g) ? decideMessage(m, g, startedAt) : Effect.void
+      // Both finish before the update counts as handled, so the sighting is as durable as before.
+      return yield* tracking === undefined ? decision : Effect.zipRight(decision, tracking)
+    }).pipe(withLeanSpan("Enforcement.onMessage"))
+
+    const decideMessage = (m: MessageInput, g: GroupSnapshot, startedAt: number) => Effect.gen(function* () {
       const cls = classifySender(m, g)
       if (cls._tag === "Exempt") {
         return yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "exempt", reason: cls.reason, startedAt })
@@ -170,16 +182,22 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
         return yield* decisions.record({ ...base, decision: "dry_run", reason: "would_restrict", channelIds, missingChannelIds: decision.missing.map((c) => c.chatId), cached: outcome.cached })
       }
       yield* restrictor.restrict({ ...request, missing: decision.missing, cached: outcome.cached })
-    }).pipe(withLeanSpan("Enforcement.onMessage"))
+    })
 
     /** BOT-30 to BOT-32: each join handled once, whichever of chat_member and new_chat_members comes first. */
     const onJoin = Effect.fn("Enforcement.onJoin")(function* (j: JoinInput) {
       const snapshot = yield* directory.get(j.groupId)
       if (Option.isNone(snapshot)) return
       const g = snapshot.value
-      yield* members.rememberUser({ userId: j.user.id, firstName: j.user.firstName, lastName: j.user.lastName, username: j.user.username, isBot: j.user.isBot, languageCode: j.user.languageCode }).pipe(Effect.ignore)
-      yield* members.setPresence(g.chatId, j.user.id, (j.newMember?.status ?? "member"), true).pipe(Effect.ignore)
-      if (!directory.isEnforced(g)) return
+      const presence = Effect.zipRight(
+        members.rememberUser({ userId: j.user.id, firstName: j.user.firstName, lastName: j.user.lastName, username: j.user.username, isBot: j.user.isBot, languageCode: j.user.languageCode }).pipe(Effect.ignore),
+        members.setPresence(g.chatId, j.user.id, (j.newMember?.status ?? "member"), true).pipe(Effect.ignore)
+      )
+      // As for messages (`track`): the member's rows after the decision, both before the update counts as handled.
+      return yield* directory.isEnforced(g) ? Effect.zipRight(decideJoin(j, g), presence) : presence
+    })
+
+    const decideJoin = (j: JoinInput, g: GroupSnapshot) => Effect.gen(function* () {
       const first = yield* store.setIfAbsent(`join:${g.chatId}:${j.user.id}`, "1", Duration.seconds(120)).pipe(Effect.orElseSucceed(() => true))
       if (!first) return
       const startedAt = yield* Clock.currentTimeMillis

@@ -95,8 +95,9 @@ export class RetentionRepo extends Effect.Service<RetentionRepo>()("@nezuko/db/R
 
     /**
      * The partitions of this month and the next ones (`logMonthsAhead`) that do not exist yet; returns how many
-     * it created. Creating one scans the default partition (a brief lock), which is why it runs here, daily,
-     * months ahead, and not on the write path.
+     * it created. Creating one scans the default partition under a lock that holds the log's writes (brief once
+     * the default is small; the first run after an upgrade waits for its legacy rows), which is why it runs here,
+     * daily, months ahead, and not on the write path; the buffered writer keeps its rows meanwhile (LIM-13).
      */
     const ensureLogPartitions = dbCall(Effect.gen(function* () {
       const now = logMonthOf(yield* databaseNow)
