@@ -75,10 +75,11 @@ export class RetentionRepo extends Effect.Service<RetentionRepo>()("@nezuko/db/R
     )
 
     // Creating a month's partition fails (23514) when the default partition already holds a row of that month;
-    // the month then stays in the default, where its rows are deleted one by one like the legacy ones.
+    // the month then stays in the default, where its rows are deleted one by one like the legacy ones. Expected
+    // for the rest of the month after an upgrade, so logged as information, not as a daily warning.
     const createMonth = (month: LogMonth) => {
       const [from, to] = [logMonthStart(month), logMonthStart(addLogMonths(month, 1))]
-      const skip = (why: string) => Effect.as(Effect.logWarning("verification_log month left in the default partition", { month: logPartitionName(month), why }), 0)
+      const skip = (why: string) => Effect.as(Effect.logInfo("verification_log month stays in the default partition", { month: logPartitionName(month), why }), 0)
       return Effect.flatMap(
         sql<{ readonly taken: boolean }>`SELECT EXISTS (SELECT 1 FROM verification_log_default WHERE at >= ${from} AND at < ${to}) AS taken`,
         (rows) =>
