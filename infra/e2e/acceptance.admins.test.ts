@@ -57,6 +57,20 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     expect(h.driver.calls({ after: mark }).filter((c) => c.method === "sendMessage")).toHaveLength(1)
   })
 
+  it("BOT-5: in a basic group too, a member's /whitelist and /release are refused and change nothing", async () => {
+    const basic = h.driver.createGroup({ title: "Basic Group", ownerId: DEMO.users.carol.id, bot: "admin" })
+    h.driver.setMember(basic.id, bob.id, { status: "member" }, { silent: true })
+    const mark = h.driver.mark()
+    const command = h.driver.sendCommand(bob.id, basic.id, "whitelist", `add ${bob.id}`)
+    await h.driver.waitForDelete(basic.id, command.message_id, { after: mark })
+    const reply = await h.driver.waitForBotMessage(basic.id, { after: mark })
+    expect(String(reply.params.text)).toContain("Only admins with the Ban users right can use /whitelist")
+    h.driver.sendCommand(bob.id, basic.id, "release", "all")
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await h.query(`SELECT 1 FROM whitelist WHERE group_id = ${basic.id}`)).toEqual([])
+    expect(await h.query(`SELECT 1 FROM audit_log WHERE resource_id = '${basic.id}'`)).toEqual([])
+  })
+
   it("AT-7: /unprotect releases the pending and stops enforcement; /protect without arguments turns it back on", async () => {
     const u = newUser("Pia")
     const mark = h.driver.mark()

@@ -82,7 +82,9 @@ export const runCommand = (input: MessageInput, chat: CommandChat, command: Comm
     if (!adminCommands.has(command.name)) return yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
     const admins = yield* ChatAdmins
     const authorized = yield* admins.isAuthorized(input.groupId, input.from.id).pipe(Effect.orElseSucceed(() => false))
-    if (!authorized && chat.type === "supergroup") return yield* notAdmin(input, command.name)
+    // BOT-5 in every group. The one exception is /protect in a basic group, whose answer (BOT-13 step 2: a
+    // supergroup is needed) comes before the authorization check and tells anyone the same thing.
+    if (!authorized && !(command.name === "protect" && chat.type === "group")) return yield* notAdmin(input, command.name)
     if (command.name === "settings") {
       const view = yield* Effect.flatMap(ChatSettings, (s) => s.view(input.groupId))
       return yield* replyAndClean(input, view.text, { markup: { inline_keyboard: view.keyboard }, lifetime: settingsLifetime })
