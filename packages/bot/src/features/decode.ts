@@ -23,6 +23,22 @@ export const messageInput = (m: Message & { readonly from: User }, chatType: "gr
   isAutomaticForward: m.is_automatic_forward === true
 })
 
+// Fields that make a message a service message (Bot API `Message`). Joins, leaves and migrations have their own
+// handlers (BOT-30, BOT-33, BOT-50); the rest are no one speaking, so none of them goes through enforcement.
+const serviceFields = [
+  "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo", "delete_chat_photo", "group_chat_created",
+  "supergroup_chat_created", "channel_chat_created", "message_auto_delete_timer_changed", "migrate_to_chat_id",
+  "migrate_from_chat_id", "pinned_message", "users_shared", "chat_shared", "connected_website", "write_access_allowed",
+  "proximity_alert_triggered", "boost_added", "chat_background_set", "checklist_tasks_done", "checklist_tasks_added",
+  "direct_message_price_changed", "forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
+  "general_forum_topic_hidden", "general_forum_topic_unhidden", "giveaway_created", "giveaway_completed",
+  "paid_message_price_changed", "video_chat_scheduled", "video_chat_started", "video_chat_ended",
+  "video_chat_participants_invited", "successful_payment", "refunded_payment", "gift", "unique_gift"
+] as const
+
+/** BOT-22: service messages are handled by BOT-30, BOT-33 and BOT-50, not by enforcement. */
+export const isServiceMessage = (m: Message): boolean => serviceFields.some((field) => field in m)
+
 /** CACHE-2's "member-like": creator, administrator, member, or restricted while still a member. */
 export const isPresent = (m: ChatMember) =>
   m.status === "creator" || m.status === "administrator" || m.status === "member" || (m.status === "restricted" && m.is_member)

@@ -6,7 +6,7 @@ import { BotIdentity } from "../BotIdentity.js"
 import { type Feature, logHandlerFailure } from "../runtime/Feature.js"
 import { askAnonymousAdmin } from "./anonymousAdmin.js"
 import { adminCommands, commandChat, runCommand } from "./commands.js"
-import { commandOf, joinsFromServiceMessage, messageInput } from "./decode.js"
+import { commandOf, isServiceMessage, joinsFromServiceMessage, messageInput } from "./decode.js"
 import type { EngineFeatureServices } from "./services.js"
 
 /**
@@ -23,7 +23,7 @@ export const messagesFeature: Feature<EngineFeatureServices> = (run) => {
         Effect.catchAllCause(logHandlerFailure("join (service message) failed"))
       ))
     }
-    if (message.left_chat_member !== undefined || message.from === undefined) return
+    if (message.from === undefined || isServiceMessage(message)) return
     const from: User = message.from
     await run(ctx, Effect.gen(function* () {
       const me = yield* BotIdentity
