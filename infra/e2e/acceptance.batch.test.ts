@@ -72,8 +72,23 @@ describe("the bot against the sandbox: batch scans (BOT-48)", () => {
     expect(checked.size).toBe(14)
   }, 90_000)
 
-  it("restrict: mutes the non-subscribers without single prompts and sends one nz:vp prompt per 10 users", async () => {
+  it("restrict in a dry run (BOT-52): records dry_run for the non-subscribers and makes no moderation call", async () => {
     await h.setSetting(G, "batch_mode", "restrict")
+    await h.setSetting(G, "dry_run", true)
+    const last = await h.query<{ id: number }>(`SELECT coalesce(max(id), 0)::int AS id FROM scheduled_jobs`)
+    const lastDecision = await h.query<{ id: number }>(`SELECT coalesce(max(id), 0)::int AS id FROM verification_log`)
+    const mark = h.driver.mark()
+    await h.query(`INSERT INTO scheduled_jobs (kind, run_at, payload, dedupe_key) VALUES ('batch_scan', now(), '{"group_id": ${G}}', 'batch_scan:${G}')`)
+    const job = await waitForJob(last[0]?.id ?? 0)
+    expect(job.result).toMatchObject({ mode: "restrict", checked: 14, not_subscribed: 12 })
+    const rows = await waitForDecisions(h, `trigger = 'batch' AND id > ${lastDecision[0]?.id ?? 0}`, 14)
+    expect(rows.filter((r) => r.decision === "dry_run" && r.reason === "would_restrict")).toHaveLength(12)
+    expect(h.driver.calls({ after: mark }).filter((c) => ["restrictChatMember", "sendMessage", "deleteMessage"].includes(c.method))).toEqual([])
+    expect(await h.query(`SELECT 1 FROM restrictions WHERE group_id = ${G} AND trigger = 'batch'`)).toEqual([])
+    await h.setSetting(G, "dry_run", false)
+  }, 90_000)
+
+  it("restrict: mutes the non-subscribers without single prompts and sends one nz:vp prompt per 10 users", async () => {
     const last = await h.query<{ id: number }>(`SELECT coalesce(max(id), 0)::int AS id FROM scheduled_jobs`)
     const mark = h.driver.mark()
     await h.query(`INSERT INTO scheduled_jobs (kind, run_at, payload, dedupe_key) VALUES ('batch_scan', now(), '{"group_id": ${G}}', 'batch_scan:${G}')`)

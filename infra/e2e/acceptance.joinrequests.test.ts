@@ -151,6 +151,20 @@ describe("the join-request gate (SPEC BOT-46, BOT-47)", () => {
     expect(job).toHaveLength(1)
   })
 
+  it("BOT-52: in a dry run a member's request is neither approved nor declined, only recorded as dry_run", async () => {
+    await h.setSetting(G, "dry_run", true)
+    try {
+      const { mark, user } = await request("Dora", [C.id, N.id])
+      const rows = await waitForDecisions(h, `user_id = ${user.id} AND trigger = 'join_request'`)
+      expect(rows[0]).toMatchObject({ decision: "dry_run", reason: "would_approve" })
+      expect((await stateOf(user.id))[0]?.state).toBe("abandoned")
+      await new Promise((r) => setTimeout(r, 300))
+      expect(h.driver.calls({ after: mark }).filter((c) => c.method === "approveChatJoinRequest" || c.method === "declineChatJoinRequest")).toEqual([])
+    } finally {
+      await h.setSetting(G, "dry_run", false)
+    }
+  })
+
   it("with join_gate off, requests are ignored (left to human admins)", async () => {
     await h.setSetting(G, "join_gate", false)
     const { mark, user } = await request("Jasper")
@@ -159,4 +173,5 @@ describe("the join-request gate (SPEC BOT-46, BOT-47)", () => {
     expect(calls).toEqual([])
     expect(await stateOf(user.id)).toEqual([])
   })
+
 })

@@ -143,7 +143,10 @@ export class BatchScan extends Effect.Service<BatchScan>()("@nezuko/core/BatchSc
           const decision = decide(channels, checks, g.settings)
           const checkedIds = channels.map((c) => c.chatId)
           if (decision._tag === "Restrict") {
-            if (mode === "restrict") {
+            if (mode === "restrict" && g.settings.dryRun) {
+              // BOT-52: a dry run only records what it would have done.
+              yield* decisions.record({ groupId, userId, trigger: "batch", decision: "dry_run", reason: "would_restrict", channelIds: checkedIds, missingChannelIds: decision.missing.map((c) => c.chatId), cached, startedAt })
+            } else if (mode === "restrict") {
               yield* restrictor.restrict({
                 group: g, user: { id: userId, isBot: false, firstName: user.firstName ?? "member", lastName: user.lastName, username: user.username, languageCode: user.languageCode },
                 trigger: "batch", template: "prompt.message", missing: decision.missing, checked: checkedIds, cached, startedAt, silent: true

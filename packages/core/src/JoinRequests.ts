@@ -118,7 +118,11 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
       // A redelivered update: the first delivery owns the request.
       if (Option.isNone(inserted)) return
       const record = inserted.value
+      // BOT-52: a dry run approves and declines nothing; the request is left to the group's admins.
+      const dryRun = (reason: "would_approve" | "would_gate", fields: Omit<Parameters<typeof decided>[2], "reason" | "startedAt"> = {}) =>
+        Effect.zipRight(repo.close(record.id, "abandoned", "dry_run"), decided(record, "dry_run", { ...fields, reason, startedAt }))
       if (yield* flags.isWhitelisted(g.chatId, input.user.id)) {
+        if (g.settings.dryRun) return yield* dryRun("would_approve")
         if (yield* approve(record, "whitelist")) yield* decided(record, "approve", { reason: "whitelist", startedAt })
         return
       }
@@ -128,16 +132,14 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
       const channelIds = channels.map((c) => c.chatId)
       const cached = checks.every((c) => c.cached)
       if (decision._tag === "Pass" || decision._tag === "Deferred") {
+        if (g.settings.dryRun) return yield* dryRun("would_approve", { channelIds, cached })
         // Deferred: Telegram could not say and `on_check_error = allow` lets people through.
         if (yield* approve(record, "bot")) {
           yield* decided(record, "approve", { reason: decision._tag === "Deferred" ? "check_error" : null, channelIds, cached, startedAt })
         }
         return
       }
-      if (g.settings.dryRun) {
-        yield* repo.close(record.id, "abandoned", "dry_run")
-        return yield* decided(record, "dry_run", { reason: "would_gate", channelIds, missing: decision.missing.map((c) => c.chatId), cached, startedAt })
-      }
+      if (g.settings.dryRun) return yield* dryRun("would_gate", { channelIds, missing: decision.missing.map((c) => c.chatId), cached })
       yield* gate(record, g, decision.missing, channelIds, cached, startedAt)
     })
 
