@@ -106,4 +106,22 @@ describe("the bot against the sandbox: batch scans (BOT-48)", () => {
     const pending = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM restrictions WHERE group_id = ${G} AND trigger = 'batch' AND state = 'pending' AND prompt_message_id IS NOT NULL`)
     expect(pending).toEqual([{ n: 12 }])
   }, 90_000)
+
+  it("BOT-37: a press on a combined prompt by someone whose channels changed leaves the prompt working for the others", async () => {
+    const [first, second] = outsiders
+    if (first === undefined || second === undefined) throw new Error("no outsiders")
+    const rows = await h.query<{ promptMessageId: number }>(`SELECT prompt_message_id FROM restrictions WHERE group_id = ${G} AND user_id = ${first.id} AND state = 'pending'`)
+    const prompt = Number(rows[0]?.promptMessageId)
+    expect(await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM restrictions WHERE prompt_message_id = ${prompt} AND user_id = ${second.id}`)).toEqual([{ n: 1 }])
+    // The first one joins one of the two channels: their missing list shrinks, which used to rewrite the keyboard.
+    h.driver.setMember(DEMO.channel.id, first.id, { status: "member" }, { silent: true })
+    const pressed = h.driver.pressButton(first.id, G, prompt, { data: "nz:vp" })
+    expect((await h.driver.waitForAnswer(pressed)).text).toContain(DEMO.news.title)
+    // Its decision is recorded after any edit of the prompt: once it is there, the keyboard is what stays.
+    await waitForDecisions(h, `user_id = ${first.id} AND trigger = 'button'`)
+    const other = h.driver.pressButton(second.id, G, prompt, { data: "nz:vp" })
+    const answer = await h.driver.waitForAnswer(other)
+    expect(answer.text).not.toContain("isn't for you")
+    expect(answer.text).toContain(DEMO.channel.title)
+  }, 30_000)
 })

@@ -92,7 +92,9 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
           const before = new Set(record.missingChannelIds.map(Number))
           if (before.size !== missing.length || missing.some((c) => !before.has(Number(c.chatId)))) {
             yield* restrictions.update(record.id, { missingChannelIds: missing.map((c) => c.chatId) })
-            if (record.promptMessageId !== null) {
+            // Only a prompt of this user's own: a combined one (BOT-37, BOT-48) serves others still pending, whose
+            // `nz:vp` button would otherwise become this user's button.
+            if (record.promptMessageId !== null && (yield* restrictions.pendingWithPrompt(groupId, record.promptMessageId)) <= 1) {
               yield* Effect.ignore(telegram.editMessageReplyMarkup({
                 chat_id: groupId, message_id: record.promptMessageId,
                 reply_markup: { inline_keyboard: promptKeyboard(missing, callbackData.verify(target), snapshot.value.settings) }
