@@ -141,6 +141,21 @@ describe("the bot's own status (SPEC BOT-42 to BOT-45)", () => {
     await healthOf(h, "ok")
   })
 
+  it("BOT-28/BOT-44: a mute refused for a right lost unseen brings the health check forward; later messages are not muted", async () => {
+    h.driver.setBotRights(G, { can_restrict_members: false }, { silent: true })
+    const u = makeUser(h, "Quinn")
+    h.driver.sendMessage(u.id, G, "hi")
+    await waitFor<{ n: number }>(h, `SELECT count(*)::int AS n FROM scheduled_jobs WHERE kind = 'health_check' AND dedupe_key = 'health_check:now:${G}'`, (rows) => rows[0]?.n === 1)
+    await waitFor<{ botCanRestrict: boolean }>(h, `SELECT bot_can_restrict FROM groups WHERE chat_id = ${G}`, (rows) => rows[0]?.botCanRestrict === false)
+    const v = makeUser(h, "Rhea")
+    const mark = h.driver.mark()
+    h.driver.sendMessage(v.id, G, "hi")
+    await promptOf(h, v.id, mark)
+    expect(h.driver.calls({ after: mark }).some((c) => c.method === "restrictChatMember")).toBe(false)
+    h.driver.setBotRights(G, { can_restrict_members: true })
+    await healthOf(h, "ok")
+  })
+
   it("the leader's sweep schedules a health check 6 h after the last one for every protected group", async () => {
     // The leader sweeps hourly, and its first sweep ran before the harness seeded the demo group: run one here.
     await h.runtime.runPromise(sweepHealthChecks.pipe(Effect.provide(Jobs.Default)))

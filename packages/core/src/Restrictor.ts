@@ -3,6 +3,7 @@ import { type ChannelId, ChatId, type Restriction, type Trigger, type UserId } f
 import { Clock, Duration, Effect, Either, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
+import { healthCheckJobKind, healthCheckOnDemandKey } from "./BotStatus.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
@@ -164,7 +165,12 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
             }
             if (muted.left._tag === "TelegramMissingRights") {
               // BOT-28: delete-only mode until the right is back; the record stays so buttons and timeouts work.
+              // The right went without a my_chat_member update reaching us: the health check, due now, stores
+              // the bot's rights (so no further mute is tried) and warns as BOT-44 says.
               yield* groups.setHealth(groupId, "degraded", "missing can_restrict_members")
+              yield* jobs.scheduleIn(healthCheckJobKind, Duration.zero, { group_id: Number(groupId) }, healthCheckOnDemandKey(Number(groupId))).pipe(
+                Effect.catchAll((e) => Effect.logWarning(`could not schedule a health check: ${e._tag}`))
+              )
               yield* directory.invalidate(groupId)
             }
             // BOT-50: the group became a supergroup; re-key it so the next update is enforced under the new id.
