@@ -71,6 +71,27 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     expect(await h.query(`SELECT 1 FROM audit_log WHERE resource_id = '${basic.id}'`)).toEqual([])
   })
 
+  it("BOT-33: with delete_service_messages on, join and leave service messages are deleted", async () => {
+    await h.setSetting(G, "delete_service_messages", true)
+    try {
+      const u = newUser("Sami", false)
+      h.driver.setMember(C.id, u.id, { status: "member" }, { silent: true })
+      h.driver.setMember(N.id, u.id, { status: "member" }, { silent: true })
+      const serviceMessage = (field: "new_chat_members" | "left_chat_member") => {
+        const found = h.driver.messages(G).map((m) => m.message).filter((m) => m[field] !== undefined).at(-1)
+        if (found === undefined) throw new Error(`no ${field} message`)
+        return found.message_id
+      }
+      const mark = h.driver.mark()
+      h.driver.joinChat(u.id, G)
+      await h.driver.waitForDelete(G, serviceMessage("new_chat_members"), { after: mark })
+      h.driver.leaveChat(u.id, G)
+      await h.driver.waitForDelete(G, serviceMessage("left_chat_member"), { after: mark })
+    } finally {
+      await h.setSetting(G, "delete_service_messages", false)
+    }
+  })
+
   it("AT-7: /unprotect releases the pending and stops enforcement; /protect without arguments turns it back on", async () => {
     const u = newUser("Pia")
     const mark = h.driver.mark()
@@ -88,7 +109,7 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     const quietMark = h.driver.mark()
     h.driver.sendMessage(w.id, G, "nobody checks me now")
     await new Promise((r) => setTimeout(r, 500))
-    expect(h.driver.calls({ after: quietMark }).filter((c) => !periodic.has(c.method))).toEqual([])
+    expect(h.driver.calls({ after: quietMark }).filter((c) => !periodic.has(c.method) && h.driver.callChatId(c) === G)).toEqual([])
     const onMark = h.driver.mark()
     h.driver.sendCommand(carol, G, "protect")
     const on = await h.driver.waitForBotMessage(G, { after: onMark })

@@ -1,5 +1,6 @@
-import { Enforcement } from "@nezuko/core"
-import { Effect } from "effect"
+import { Enforcement, GroupDirectory, TelegramApi } from "@nezuko/core"
+import { ChatId } from "@nezuko/domain"
+import { Effect, Option } from "effect"
 import { Composer } from "grammy"
 import type { Message, User } from "grammy/types"
 import { BotIdentity } from "../BotIdentity.js"
@@ -8,6 +9,15 @@ import { askAnonymousAdmin } from "./anonymousAdmin.js"
 import { adminCommands, commandChat, runCommand } from "./commands.js"
 import { commandOf, isServiceMessage, joinsFromServiceMessage, messageInput } from "./decode.js"
 import type { EngineFeatureServices } from "./services.js"
+
+/** BOT-33: join and leave service messages go when the group's `delete_service_messages` says so (P2). */
+const deleteIfAsked = (message: Message) =>
+  Effect.gen(function* () {
+    const snapshot = yield* Effect.flatMap(GroupDirectory, (d) => d.get(ChatId.make(message.chat.id)))
+    if (Option.isNone(snapshot) || !snapshot.value.settings.deleteServiceMessages) return
+    const telegram = yield* TelegramApi
+    yield* Effect.ignore(telegram.deleteMessage({ chat_id: snapshot.value.chatId, message_id: message.message_id }, { priority: 2, kind: "delete" }))
+  })
 
 /**
  * Group messages: commands to this bot go to the command handler; everything else to enforcement (BOT-22);
@@ -20,8 +30,12 @@ export const messagesFeature: Feature<EngineFeatureServices> = (run) => {
     const chatType = ctx.chat.type
     if (message.new_chat_members !== undefined) {
       return run(ctx, Effect.flatMap(Enforcement, (e) => Effect.forEach(joinsFromServiceMessage(message), (j) => e.onJoin(j), { discard: true })).pipe(
+        Effect.zipRight(deleteIfAsked(message)),
         Effect.catchAllCause(logHandlerFailure("join (service message) failed"))
       ))
+    }
+    if (message.left_chat_member !== undefined) {
+      return run(ctx, deleteIfAsked(message).pipe(Effect.catchAllCause(logHandlerFailure("leave (service message) failed"))))
     }
     if (message.from === undefined || isServiceMessage(message)) return
     const from: User = message.from

@@ -1,7 +1,7 @@
 import { describe, it } from "@effect/vitest"
-import { Enforcement, KeyValueStore, CacheEvents } from "@nezuko/core"
+import { CacheEvents, Enforcement, GroupDirectory, KeyValueStore } from "@nezuko/core"
 import { AppConfigTest, testBotUser } from "@nezuko/testing"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { expect } from "vitest"
 import { BotIdentity } from "../../src/BotIdentity.js"
 import { messagesFeature } from "../../src/features/messages.js"
@@ -23,14 +23,20 @@ const recordingEngine = () => {
     onMessage: (m) => Effect.sync(() => void messages.push(m.messageId)),
     onJoin: (j) => Effect.sync(() => void joins.push(j.user.id))
   }))
-  return { messages, joins, layer }
+  // An unknown group: BOT-33's clean-up of join and leave messages has no settings to act on.
+  const directory = Layer.succeed(GroupDirectory, GroupDirectory.make({
+    get: () => Effect.succeed(Option.none()),
+    invalidate: () => Effect.void,
+    isEnforced: () => false
+  }))
+  return { messages, joins, layer: Layer.merge(layer, directory) }
 }
 
 describe("the messages feature (BOT-22)", () => {
   it.live("hands ordinary messages to enforcement and keeps service messages away from it", () =>
     Effect.scoped(Effect.gen(function* () {
       const engine = recordingEngine()
-      const bot = makeBotLayer([messagesFeature as Feature<Enforcement | BotIdentity>]).pipe(
+      const bot = makeBotLayer([messagesFeature as Feature<Enforcement | GroupDirectory | BotIdentity>]).pipe(
         Layer.provideMerge(Layer.merge(KeyValueStore.layerMemory(), CacheEvents.local)),
         Layer.provide(engine.layer),
         Layer.provide(Layer.succeed(BotIdentity, { ...testBotUser, is_bot: true, has_topics_enabled: false, allows_users_to_create_topics: false, can_manage_bots: false, supports_join_request_queries: false })),
