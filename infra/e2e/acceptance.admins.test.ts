@@ -148,6 +148,16 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     expect(closed.map((r) => r.state)).toEqual(["left_group"])
   })
 
+  it("BOT-13 step 1: /protect (or any admin command) in private says it works in groups only", async () => {
+    const u = h.driver.createUser({ firstName: "Pri" })
+    for (const [command, args] of [["protect", `@${C.username}`], ["status", ""]] as const) {
+      const mark = h.driver.mark()
+      h.driver.sendCommand(u.id, u.id, command, args)
+      const reply = await h.driver.waitForBotMessage(u.id, { after: mark })
+      expect(String(reply.params.text)).toContain("This works in groups only")
+    }
+  })
+
   it("BOT-9: /start in private shows the menu; a menu button edits the message in place", async () => {
     const u = h.driver.createUser({ firstName: "<Max>" })
     const mark = h.driver.mark()

@@ -11,7 +11,7 @@ import { Protection } from "./Protection.js"
 import { UnmuteRetries } from "./Reconcile.js"
 import { Verification } from "./Verification.js"
 import { TelegramApi } from "./TelegramApi.js"
-import { channelLabel, escapeHtml } from "./Texts.js"
+import { channelLabel, escapeHtml, text } from "./Texts.js"
 
 export interface CommandChat {
   readonly id: ChatId
@@ -51,7 +51,7 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
     // BOT-13 steps 1–3.
     const preflight = (chat: CommandChat, actor: UserId, joinGate: boolean) =>
       Effect.gen(function* () {
-        if (chat.type === "private" || chat.type === "channel") return yield* new ProtectRefused({ reply: "This works in groups only: add me to your group and send the command there." })
+        if (chat.type === "private" || chat.type === "channel") return yield* new ProtectRefused({ reply: text("private.groups_only") })
         if (chat.type === "group") {
           return yield* new ProtectRefused({ reply: "Restrictions need a supergroup. Make the group public once, or turn on chat history for new members, and Telegram converts it; then send /protect again." })
         }

@@ -69,6 +69,7 @@ const english = {
   "help.group": "Members must join this group's channels before writing. Admins: /protect @channel. Full help in a private chat with me.",
   "help.private_button": "Open help",
   "private.pointer": "Send /help to see what I can do.",
+  "private.groups_only": "This works in groups only: add me to your group and send the command there.",
   "forward.channel": "<b>{title}</b> has the id <code>{id}</code>.\nIn your group, send:\n<code>/protect {id}</code>"
 } as const
 

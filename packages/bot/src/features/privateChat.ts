@@ -5,6 +5,7 @@ import { Composer } from "grammy"
 import type { InlineKeyboardButton } from "grammy/types"
 import { BotIdentity } from "../BotIdentity.js"
 import type { Feature } from "../runtime/Feature.js"
+import { adminCommands } from "./commands.js"
 import { commandOf } from "./decode.js"
 import type { EngineFeatureServices } from "./services.js"
 
@@ -47,6 +48,8 @@ export const privateChatFeature: Feature<EngineFeatureServices> = (run) => {
         return yield* send(page.text, page.keyboard)
       }
       if (command?.name === "help") return yield* send(text("help.private"))
+      // BOT-13 step 1 (and the other admin commands): they act on a group.
+      if (command !== undefined && adminCommands.has(command.name)) return yield* send(text("private.groups_only"))
       yield* send(text("private.pointer"))
     }).pipe(Effect.catchAllCause((cause) => Effect.logError("private message failed", cause))))
   })
