@@ -148,6 +148,17 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     expect(closed.map((r) => r.state)).toEqual(["left_group"])
   })
 
+  it("CACHE-5: someone who joins as an administrator can use admin commands at once", async () => {
+    // The admin list is cached (and was read by the tests above); the join must drop it.
+    const u = newUser("Ada", false)
+    h.driver.setMember(G, u.id, { status: "administrator", rights: { can_restrict_members: true } })
+    await waitForDecisions(h, `user_id = ${u.id} AND trigger = 'join' AND reason = 'admin'`)
+    const mark = h.driver.mark()
+    h.driver.sendCommand(u.id, G, "status")
+    const reply = await h.driver.waitForBotMessage(G, { after: mark })
+    expect(String(reply.params.text)).not.toContain("Only admins")
+  })
+
   it("BOT-13 step 1: /protect (or any admin command) in private says it works in groups only", async () => {
     const u = h.driver.createUser({ firstName: "Pri" })
     for (const [command, args] of [["protect", `@${C.username}`], ["status", ""]] as const) {

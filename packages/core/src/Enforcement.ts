@@ -203,7 +203,11 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       const startedAt = yield* Clock.currentTimeMillis
       const base = { groupId: g.chatId, userId: j.user.id, trigger: "join" as const, startedAt }
       const status = j.newMember?.status
-      if (status === "administrator" || status === "creator") return yield* decisions.record({ ...base, decision: "exempt", reason: "admin" })
+      if (status === "administrator" || status === "creator") {
+        // CACHE-5: a chat_member change involving administrator status drops the group's admin list.
+        yield* admins.invalidate(g.chatId)
+        return yield* decisions.record({ ...base, decision: "exempt", reason: "admin" })
+      }
       if (j.user.isBot) return yield* decisions.record({ ...base, decision: "exempt", reason: "bot" })
       if (!g.settings.verifyOnJoin) return
       if (g.settings.trustAdminAdded && j.inviterId !== null && j.inviterId !== j.user.id &&
