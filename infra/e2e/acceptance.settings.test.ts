@@ -51,6 +51,11 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
     const ask = await h.driver.waitForBotMessage(G, { after: mark })
     expect(String(ask.params.text)).toContain("Anonymous admin: tap to confirm /status")
     const askId = (ask.result as { message_id: number }).message_id
+    // BOT-8: if nobody confirms, the question and the command are deleted when the token expires (120 s).
+    const cleanup = () => h.query<{ runAt: Date }>(
+      `SELECT run_at FROM scheduled_jobs WHERE kind = 'auto_delete' AND payload @> '{"chat_id": ${G}, "message_id": ${askId}}'`)
+    await expect.poll(async () => (await cleanup()).length, { timeout: 5_000 }).toBe(1)
+    expect(Math.abs(((await cleanup())[0]?.runAt.getTime() ?? 0) - ask.at - 120_000)).toBeLessThan(10_000)
     const denied = h.driver.pressButton(alice.id, G, askId, { text: "✅ Confirm" })
     expect(await h.driver.waitForAnswer(denied)).toMatchObject({ text: "Only admins can confirm this", showAlert: true })
     const confirmMark = h.driver.mark()

@@ -1,4 +1,4 @@
-import { ChatAdmins, type CommandChat, KeyValueStore, type MessageInput, TelegramApi, text, Verification } from "@nezuko/core"
+import { ChatAdmins, type CommandChat, Jobs, KeyValueStore, type MessageInput, TelegramApi, text, Verification } from "@nezuko/core"
 import { type CallbackInput } from "@nezuko/core"
 import { callbackData } from "@nezuko/domain"
 import { Duration, Effect, Option, Random, Schema } from "effect"
@@ -29,11 +29,16 @@ export const askAnonymousAdmin = (input: MessageInput, chat: CommandChat, comman
     yield* store.set(`anon:${token}`, Schema.encodeSync(Stored)({
       chat: { ...chat }, threadId: input.threadId, messageId: input.messageId, name: command.name, args: [...command.args]
     }), ttl)
-    yield* telegram.sendMessage({
+    const ask = yield* telegram.sendMessage({
       chat_id: chat.id, text: text("anon.confirm", { command: command.name }), parse_mode: "HTML",
       reply_markup: { inline_keyboard: [[{ text: "✅ Confirm", callback_data: callbackData.anonymous(token) }]] },
       ...(input.threadId === null ? {} : { message_thread_id: input.threadId })
     }, { priority: 2, kind: "send" })
+    // BOT-8: nothing stays behind when nobody confirms; the question and the command go when the token expires
+    // (a confirmed command's own reply and clean-up follow BOT-8 as usual).
+    yield* Effect.flatMap(Jobs, (jobs) => jobs.scheduleAutoDelete(chat.id, [input.messageId, ask.message_id], ttl)).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`could not schedule the confirmation's clean-up: ${e._tag}`))
+    )
   })
 
 export const confirmAnonymousAdmin = (q: CallbackInput, token: string) =>
