@@ -204,6 +204,31 @@ describe("the bot against the sandbox: messages, buttons, joins (SPEC section 10
     expect(rows[0]?.trigger).toBe("rejoin")
   })
 
+  it("BOT-29: a pending user whose mute ran out and whose prompt is gone is muted again and prompted again", async () => {
+    const u = newUser("Remy")
+    const mark = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "hi")
+    const promptId = await promptFor(u.id, mark)
+    await h.driver.waitForRestrict(G, u.id, { after: mark })
+    // The prompt's prompt_ttl_seconds are up (its job runs now), and so is the mute.
+    await expect.poll(async () => (await h.query<{ n: number }>(
+      `UPDATE scheduled_jobs SET run_at = now() WHERE kind = 'prompt_delete' AND payload @> '{"message_id": ${promptId}}' AND state = 'queued' RETURNING 1 AS n`)).length,
+    { timeout: 5_000 }).toBe(1)
+    await h.driver.waitForDelete(G, promptId, { after: mark })
+    await expect.poll(async () => (await h.query(`SELECT 1 FROM scheduled_jobs WHERE kind = 'prompt_delete' AND payload @> '{"message_id": ${promptId}}' AND state = 'done'`)).length,
+      { timeout: 5_000 }).toBe(1)
+    h.driver.setMember(G, u.id, { status: "member" }, { silent: true })
+    await h.query(`UPDATE restrictions SET restricted_until = now() - interval '1 minute' WHERE user_id = ${u.id} AND state = 'pending'`)
+    const again = h.driver.mark()
+    h.driver.sendMessage(u.id, G, "back again")
+    await h.driver.waitForRestrict(G, u.id, { after: again })
+    const second = await promptFor(u.id, again)
+    expect(second).not.toBe(promptId)
+    await expect.poll(async () => (await h.query<{ promptMessageId: number }>(
+      `SELECT prompt_message_id FROM restrictions WHERE user_id = ${u.id} AND state = 'pending'`)).map((r) => Number(r.promptMessageId)), { timeout: 5_000 })
+      .toEqual([second])
+  })
+
   // The member rows written on a first sighting (BOT-49, BOT-30) are not on the decision's path.
   it.each([
     ["a first message", (id: number) => h.driver.sendMessage(id, G, "first words"), true],

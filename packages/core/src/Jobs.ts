@@ -65,7 +65,10 @@ export class Jobs extends Effect.Service<Jobs>()("@nezuko/core/Jobs", {
       }).pipe(Effect.map((ids) => ids.flatMap(Option.toArray)))
     })
 
-    return { schedule, scheduleIn, cancel, scheduleAutoDelete } as const
+    /** BOT-29: whether a prompt is still up, i.e. its `prompt_delete` job (scheduleAutoDelete) has not run yet. */
+    const promptShown = (chatId: number, messageId: number) => queue.isPending(`${promptDeleteKind}:${chatId}:${messageId}`)
+
+    return { schedule, scheduleIn, cancel, scheduleAutoDelete, promptShown } as const
   }),
   dependencies: [JobQueue.Default]
 }) {}

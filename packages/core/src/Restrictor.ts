@@ -1,6 +1,6 @@
 import { GroupRepo, RestrictionRepo } from "@nezuko/db"
 import { type ChannelId, ChatId, type Restriction, type Trigger, type UserId } from "@nezuko/domain"
-import { Clock, Duration, Effect, Either, Option } from "effect"
+import { Clock, Duration, Effect, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
 import { healthCheckJobKind, healthCheckOnDemandKey } from "./BotStatus.js"
@@ -76,13 +76,42 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const remuteDue = (req: RestrictRequest, record: Restriction, now: number) =>
       record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now) && canMute(req.group)
 
-    /** BOT-23 row 9: an open record. Delete the message; re-mute only when the recorded mute is over or never happened. */
+    /**
+     * Step 7 and the prompt's part of step 8: one prompt listing every missing channel, deleted after
+     * prompt_ttl_seconds whatever happens (BOT-29). Returns the failure's code, if any.
+     */
+    const prompt = (req: RestrictRequest, recordId: number) =>
+      Effect.gen(function* () {
+        const groupId = req.group.chatId
+        const sent = yield* Effect.either(prompts.send({
+          groupId, groupTitle: req.group.title, threadId: req.threadId ?? null, template: req.template,
+          user: { id: req.user.id, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings
+        }))
+        if (sent._tag === "Left") return sent.left._tag
+        if (Option.isSome(sent.right)) {
+          yield* restrictions.update(recordId, { promptMessageId: sent.right.value })
+          yield* jobs.scheduleAutoDelete(groupId, [sent.right.value], Duration.seconds(req.group.settings.promptTtlSeconds), promptDeleteKind).pipe(
+            Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
+          )
+        }
+        return null
+      })
+
+    /**
+     * BOT-23 row 9: an open record. Delete the message; re-mute only when the recorded mute is over or never
+     * happened, and then prompt again if the old prompt is gone (BOT-29).
+     */
     const alreadyPending = (req: RestrictRequest, record: Restriction) =>
       Effect.gen(function* () {
         yield* deleteOffending(req)
         if (remuteDue(req, record, yield* Clock.currentTimeMillis)) {
           const until = yield* Effect.either(protection.mute(req.group.chatId, req.user.id, req.group.settings.muteHours))
-          if (until._tag === "Right") yield* restrictions.update(record.id, { restrictedUntil: until.right })
+          if (until._tag === "Right") {
+            yield* restrictions.update(record.id, { restrictedUntil: until.right })
+            const shown = record.promptMessageId !== null &&
+              (yield* jobs.promptShown(req.group.chatId, record.promptMessageId).pipe(Effect.orElseSucceed(() => true)))
+            if (!shown && req.silent !== true) yield* prompt(req, record.id)
+          }
         }
         yield* decisions.record({
           groupId: req.group.chatId, userId: req.user.id, trigger: req.trigger, decision: "restrict", reason: "already_pending",
@@ -178,18 +207,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
             yield* Effect.logWarning(`mute failed: ${muted.left._tag}`).pipe(Effect.annotateLogs({ chat_id: String(groupId), user_id: String(userId) }))
           }
         }
-        // Step 7: one prompt listing every missing channel.
-        const sent = req.silent === true ? Either.right(Option.none<number>()) : yield* Effect.either(prompts.send({
-          groupId, groupTitle: req.group.title, threadId: req.threadId ?? null, template: req.template,
-          user: { id: userId, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings
-        }))
-        if (sent._tag === "Right" && Option.isSome(sent.right)) {
-          yield* restrictions.update(record.id, { promptMessageId: sent.right.value })
-          // Step 8: the prompt goes after prompt_ttl_seconds whatever happens (BOT-29).
-          yield* jobs.scheduleAutoDelete(groupId, [sent.right.value], Duration.seconds(req.group.settings.promptTtlSeconds), promptDeleteKind).pipe(
-            Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
-          )
-        } else if (sent._tag === "Left") errorCode ??= sent.left._tag
+        if (req.silent !== true) errorCode ??= yield* prompt(req, record.id)
         // Step 8 (BOT-38): the deadline is a durable job, so a restart loses none; `mute` means stay muted.
         if (req.group.settings.timeoutAction !== "mute" && record.deadlineAt !== null) {
           const payload: TimeoutPayload = { restriction_id: record.id, group_id: groupId, user_id: userId }

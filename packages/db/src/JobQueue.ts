@@ -129,6 +129,13 @@ export class JobQueue extends Effect.Service<JobQueue>()("@nezuko/db/JobQueue", 
           UPDATE scheduled_jobs SET state = 'queued', attempts = greatest(attempts - 1, 0),
             run_at = now() + make_interval(secs => ${seconds(delay)}), locked_by = NULL, locked_until = NULL, updated_at = now()
           WHERE id = ${id} AND state = 'running'`.pipe(Effect.asVoid)),
+      /** Whether a queued or running job holds `dedupeKey`. */
+      isPending: (dedupeKey: string) =>
+        dbCall(Effect.map(
+          sql<{ readonly pending: boolean }>`
+            SELECT EXISTS (SELECT 1 FROM scheduled_jobs WHERE dedupe_key = ${dedupeKey} AND state IN ('queued', 'running')) AS pending`,
+          (rows) => rows[0]?.pending === true
+        )),
       cancel: (dedupeKey: string) =>
         dbCall(Effect.map(
           sql<{ id: number }>`

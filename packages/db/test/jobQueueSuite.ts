@@ -7,18 +7,23 @@ import { JobQueue, retryDelay } from "../src/JobQueue.js"
 /** The same JobQueue tests on PGlite (unit) and on the real PostgreSQL 15 (integration). */
 export const jobQueueSuite = (name: string, database: Layer.Layer<SqlClient.SqlClient, unknown>) =>
   layer(JobQueue.Default.pipe(Layer.provideMerge(database)), { timeout: "60 seconds" })(name, (it) => {
-    it.effect("a dedupe key holds one queued or running job; a finished one frees it", () =>
+    it.effect("a dedupe key holds one queued or running job (isPending says so); a finished one frees it", () =>
       Effect.gen(function* () {
         const jobs = yield* JobQueue
+        expect(yield* jobs.isPending("unmute:1:1")).toBe(false)
         const first = yield* jobs.enqueue({ kind: "t1", payload: { user: 1 }, dedupeKey: "unmute:1:1" })
         expect(Option.isSome(first)).toBe(true)
+        expect(yield* jobs.isPending("unmute:1:1")).toBe(true)
         expect(yield* jobs.enqueue({ kind: "t1", payload: { user: 1 }, dedupeKey: "unmute:1:1" })).toEqual(Option.none())
         const [claimed] = yield* jobs.claim("w1", ["t1"])
         expect(claimed?.payload).toEqual({ user: 1 })
+        expect(yield* jobs.isPending("unmute:1:1")).toBe(true)
         expect(yield* jobs.enqueue({ kind: "t1", payload: {}, dedupeKey: "unmute:1:1" })).toEqual(Option.none())
         yield* jobs.complete(claimed?.id ?? -1, { ok: true })
+        expect(yield* jobs.isPending("unmute:1:1")).toBe(false)
         expect(Option.isSome(yield* jobs.enqueue({ kind: "t1", payload: {}, dedupeKey: "unmute:1:1" }))).toBe(true)
         expect(yield* jobs.cancel("unmute:1:1")).toBe(1)
+        expect(yield* jobs.isPending("unmute:1:1")).toBe(false)
       }))
 
     it.effect("claim takes due jobs oldest first, leases them, and skips jobs another worker holds", () =>
