@@ -1,6 +1,6 @@
 import { DEMO } from "@nezuko/telegram-sandbox"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type BotHarness, newUser as makeUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
+import { type BotHarness, newUser as makeUser, pendingUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
 import { periodic } from "./support.js"
 
 const G = DEMO.group.id
@@ -118,11 +118,7 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
   })
 
   it("BOT-39/BOT-33: an admin lifting the mute wins (24 h exemption); a pending user who leaves closes the record", async () => {
-    const u = newUser("Olga")
-    const mark = h.driver.mark()
-    h.driver.sendMessage(u.id, G, "hi")
-    const promptId = await promptFor(u.id, mark)
-    await h.driver.waitForRestrict(G, u.id, { after: mark })
+    const { promptId, user: u } = await pendingUser(h, "Olga")
     const liftMark = h.driver.mark()
     h.driver.setMember(G, u.id, { status: "member" }, { by: DEMO.users.carol.id })
     await h.driver.waitForDelete(G, promptId, { after: liftMark })

@@ -1,7 +1,7 @@
 import { DEMO } from "@nezuko/telegram-sandbox"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type BotHarness, newUser as makeUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
+import { type BotHarness, newUser as makeUser, pendingUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
 
 const G = DEMO.group.id
 const C = DEMO.channel
@@ -205,11 +205,7 @@ describe("the bot against the sandbox: messages, buttons, joins (SPEC section 10
   })
 
   it("BOT-29: a pending user whose mute ran out and whose prompt is gone is muted again and prompted again", async () => {
-    const u = newUser("Remy")
-    const mark = h.driver.mark()
-    h.driver.sendMessage(u.id, G, "hi")
-    const promptId = await promptFor(u.id, mark)
-    await h.driver.waitForRestrict(G, u.id, { after: mark })
+    const { mark, promptId, user: u } = await pendingUser(h, "Remy")
     // The prompt's prompt_ttl_seconds are up (its job runs now), and so is the mute.
     await expect.poll(async () => (await h.query<{ n: number }>(
       `UPDATE scheduled_jobs SET run_at = now() WHERE kind = 'prompt_delete' AND payload @> '{"message_id": ${promptId}}' AND state = 'queued' RETURNING 1 AS n`)).length,

@@ -1,6 +1,6 @@
 import { DEMO } from "@nezuko/telegram-sandbox"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type BotHarness, newUser, promptFor, startBot, waitForDecisions } from "./botHarness.js"
+import { type BotHarness, pendingUser, startBot, waitForDecisions } from "./botHarness.js"
 
 const G = DEMO.group.id
 const carol = DEMO.users.carol.id
@@ -8,17 +8,6 @@ const owner = DEMO.users.owner.id
 
 const stateOf = async (h: BotHarness, userId: number) =>
   (await h.query<{ state: string }>(`SELECT state FROM restrictions WHERE group_id = ${G} AND user_id = ${userId} ORDER BY id`)).map((r) => r.state)
-
-/** A fresh user in no channel who writes once: muted, prompted, pending. */
-const pendingUser = async (h: BotHarness, firstName: string, username?: string) => {
-  const u = username === undefined ? newUser(h, firstName) : h.driver.createUser({ firstName, username })
-  if (username !== undefined) h.driver.setMember(G, u.id, { status: "member" }, { silent: true })
-  const mark = h.driver.mark()
-  h.driver.sendMessage(u.id, G, "hi")
-  const promptId = await promptFor(h, u.id, mark)
-  await h.driver.waitForRestrict(G, u.id, { after: mark })
-  return { user: u, promptId }
-}
 
 describe("the bot against the sandbox: /whitelist and /release (BOT-19, BOT-20)", () => {
   let h: BotHarness

@@ -145,6 +145,17 @@ export const newUser = (h: BotHarness, firstName: string, inGroup = true) => {
   return user
 }
 
+/** A new non-subscriber in the demo group who writes once: muted and prompted (AT-1). */
+export const pendingUser = async (h: BotHarness, firstName: string, username?: string) => {
+  const user = username === undefined ? newUser(h, firstName) : h.driver.createUser({ firstName, username })
+  if (username !== undefined) h.driver.setMember(DEMO.group.id, user.id, { status: "member" }, { silent: true })
+  const mark = h.driver.mark()
+  h.driver.sendMessage(user.id, DEMO.group.id, "hi")
+  const promptId = await promptFor(h, user.id, mark)
+  await h.driver.waitForRestrict(DEMO.group.id, user.id, { after: mark })
+  return { user, mark, promptId }
+}
+
 /** The message id of the first prompt after `after` that mentions the user. */
 export const promptFor = async (h: BotHarness, userId: number, after: number) => {
   const call = await h.driver.waitForCall((c) => c.method === "sendMessage" && c.ok && String(c.params.text).includes(`tg://user?id=${userId}`), { after })
