@@ -168,6 +168,49 @@ describe("the bot against the sandbox: messages, buttons, joins (SPEC section 10
     expect(calls.some((c) => c.method === "restrictChatMember")).toBe(false)
   })
 
+  it("BOT-23 row 4 with ban_channel_identities: the second post as the same channel within 24 h bans that channel", async () => {
+    await h.setSetting(G, "ban_channel_identities", true)
+    try {
+      const u = newUser("Owen")
+      const channel = h.driver.createChannel({ title: "Owen's Channel", ownerId: u.id })
+      const mark = h.driver.mark()
+      const first = h.driver.postAsChannel(u.id, G, channel.id, "one")
+      await h.driver.waitForDelete(G, first.message_id, { after: mark })
+      expect(h.driver.calls({ after: mark }).some((c) => c.method === "banChatSenderChat")).toBe(false)
+      h.driver.postAsChannel(u.id, G, channel.id, "two")
+      const ban = await h.driver.waitForCall((c) => c.method === "banChatSenderChat" && c.ok, { after: mark })
+      expect(Number(ban.params.sender_chat_id)).toBe(channel.id)
+      expect(h.driver.chat(G).bannedSenderChats).toContain(channel.id)
+      const rows = await waitForDecisions(h, `sender_chat_id = ${channel.id}`, 2)
+      expect(rows.map((r) => r.decision)).toEqual(["restrict", "ban"])
+    } finally {
+      await h.setSetting(G, "ban_channel_identities", false)
+    }
+  })
+
+  it("BOT-32: with welcome_text set, a subscriber who joins is welcomed (the message goes after prompt_ttl_seconds); a non-subscriber gets the prompt", async () => {
+    await h.setSetting(G, "welcome_text", "Hello {first_name}, welcome to {group}!")
+    try {
+      const friend = newUser("Fay", false)
+      h.driver.setMember(C.id, friend.id, { status: "member" }, { silent: true })
+      h.driver.setMember(N.id, friend.id, { status: "member" }, { silent: true })
+      const mark = h.driver.mark()
+      h.driver.joinChat(friend.id, G)
+      const hello = await h.driver.waitForBotMessage(G, { after: mark })
+      expect(String(hello.params.text)).toBe(`Hello Fay, welcome to ${DEMO.group.title}!`)
+      const helloId = (hello.result as { message_id: number }).message_id
+      await expect.poll(async () => (await h.query(`SELECT 1 FROM scheduled_jobs WHERE kind = 'prompt_delete' AND payload @> '{"message_id": ${helloId}}'`)).length,
+        { timeout: 5_000 }).toBe(1)
+      const stranger = newUser("Gus", false)
+      const joinMark = h.driver.mark()
+      h.driver.joinChat(stranger.id, G)
+      const prompt = await h.driver.waitForBotMessage(G, { after: joinMark })
+      expect(String(prompt.params.text)).toContain("please join")
+    } finally {
+      await h.setSetting(G, "welcome_text", null)
+    }
+  })
+
   it("AT-9: a join via chat_member is handled once and prompts the newcomer; a member added by an admin is exempt", async () => {
     const u = newUser("Nina", false)
     const mark = h.driver.mark()

@@ -80,7 +80,7 @@ export const startNezuko = async (options: NezukoOptions = {}) => {
   }
   const query = <A extends object>(text: string) => runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<A>(text)))
   /** Changes stored settings directly (as the panel would) and drops the group's cached snapshot. */
-  const setSetting = (groupId: number, column: string, value: number | boolean | string) =>
+  const setSetting = (groupId: number, column: string, value: number | boolean | string | null) =>
     runtime.runPromise(Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       yield* sql`UPDATE group_settings SET ${sql(column)} = ${value} WHERE group_id = ${groupId}`

@@ -1,13 +1,13 @@
 import { MemberRepo } from "@nezuko/db"
 import type { ChatId, UserId } from "@nezuko/domain"
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect, Either, Option } from "effect"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { classifySender } from "./Classification.js"
 import { decide, verifiable } from "./Decide.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
 import type { JoinInput, MessageInput, Sender } from "./Inputs.js"
-import { Jobs } from "./Jobs.js"
+import { Jobs, promptDeleteKind } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { withLeanSpan } from "./LeanSpan.js"
 import { type ChannelCheck, Membership } from "./Membership.js"
@@ -15,7 +15,7 @@ import { Protection } from "./Protection.js"
 import { Restrictor } from "./Restrictor.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { UserFlags } from "./UserFlags.js"
-import { text } from "./Texts.js"
+import { mention, text } from "./Texts.js"
 
 /** What rows 7 to 9 of BOT-23 and BOT-24 make of a sender (`evaluateHere` and `evaluateFetching` build the same). */
 type Evaluation = ReturnType<typeof exempt> | ReturnType<typeof pendingIn> | ReturnType<typeof checked>
@@ -138,7 +138,13 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
             Effect.ignore
           )
         }
-        yield* decisions.record({ groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: "restrict", reason: "channel_identity" })
+        // `ban_channel_identities`: the second offence of a sender chat within 24 h bans it from the group.
+        const banned = g.settings.banChannelIdentities &&
+          (yield* store.increment(`identity:${g.chatId}:${senderChatId}`, Duration.hours(24)).pipe(Effect.orElseSucceed(() => 1))) >= 2 &&
+          Either.isRight(yield* Effect.either(telegram.banChatSenderChat({ chat_id: g.chatId, sender_chat_id: senderChatId })))
+        yield* decisions.record({
+          groupId: g.chatId, userId: m.from.id, senderChatId: m.senderChat?.id ?? null, trigger: "message", decision: banned ? "ban" : "restrict", reason: "channel_identity"
+        })
       })
 
     // Every group message comes through here: a lean span (withLeanSpan) without a captured stack trace, rather
@@ -184,6 +190,19 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       yield* restrictor.restrict({ ...request, missing: decision.missing, cached: outcome.cached })
     })
 
+    /** BOT-32: a member who passes is greeted with `welcome_text` when the group set one, gone after prompt_ttl_seconds. */
+    const welcome = (g: GroupSnapshot, j: JoinInput) =>
+      Effect.gen(function* () {
+        if (g.settings.welcomeText === null || g.settings.dryRun) return
+        const sent = yield* telegram.sendMessage({
+          chat_id: g.chatId, parse_mode: "HTML", link_preview_options: { is_disabled: true },
+          text: text("join.welcome", { mention: mention(j.user.id, j.user.firstName), first_name: j.user.firstName, group: g.title, channels: "" }, {
+            language: g.settings.language, override: g.settings.welcomeText
+          })
+        }, { priority: 2, kind: "send" })
+        yield* jobs.scheduleAutoDelete(g.chatId, [sent.message_id], Duration.seconds(g.settings.promptTtlSeconds), promptDeleteKind)
+      }).pipe(Effect.catchAll((e) => Effect.logWarning(`the welcome message failed: ${e._tag}`)))
+
     /** BOT-30 to BOT-32: each join handled once, whichever of chat_member and new_chat_members comes first. */
     const onJoin = Effect.fn("Enforcement.onJoin")(function* (j: JoinInput) {
       const snapshot = yield* directory.get(j.groupId)
@@ -219,7 +238,10 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       if (outcome._tag !== "Checked") return
       const { checks, decision } = outcome
       const channelIds = checks.map((c) => c.channelId)
-      if (decision._tag === "Pass") return yield* decisions.record({ ...base, decision: "pass", channelIds, cached: outcome.cached })
+      if (decision._tag === "Pass") {
+        yield* decisions.record({ ...base, decision: "pass", channelIds, cached: outcome.cached })
+        return yield* welcome(g, j)
+      }
       if (decision._tag === "Deferred") return yield* decisions.record({ ...base, decision: "deferred", reason: "check_error", channelIds, cached: outcome.cached })
       if (g.settings.dryRun) return yield* decisions.record({ ...base, decision: "dry_run", reason: "would_restrict", channelIds, missingChannelIds: decision.missing.map((c) => c.chatId) })
       yield* restrictor.restrict({

@@ -26,13 +26,13 @@ export const buildPrompt = (input: {
   readonly missing: ReadonlyArray<LinkedChannel>
   readonly settings: SettingsValues
 }) => {
-  const custom = input.template === "prompt.join" ? input.settings.welcomeText ?? input.settings.promptText : input.settings.promptText
+  // `welcome_text` greets a member who passes (BOT-32, Enforcement); every prompt uses `prompt_text`.
   const body = text(input.template satisfies TextKey, {
     mention: mention(input.user.id, input.user.firstName),
     first_name: input.user.firstName,
     group: input.groupTitle,
     channels: input.missing.map(channelLabel).join(", ")
-  }, { language: input.settings.language, override: custom })
+  }, { language: input.settings.language, override: input.settings.promptText })
   return { text: body, keyboard: promptKeyboard(input.missing, callbackData.verify(input.user.id), input.settings) }
 }
 

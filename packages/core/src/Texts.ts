@@ -17,6 +17,7 @@ export const channelLabel = (c: ChannelLine) => `<b>${escapeHtml(c.title)}</b>${
 const english = {
   "prompt.message": "{mention}, to write in {group} please join {channels} first, then press the button below.",
   "prompt.join": "Welcome, {mention}! To write in {group} please join {channels} first, then press the button below.",
+  "join.welcome": "Welcome to {group}, {mention}!",
   "prompt.leave": "{mention}, you left {channels}. Join again to keep writing in {group}, then press the button below.",
   "prompt.combined": "{mention}: to write in {group} please join {channels}, then press the button below.",
   "prompt.join_request": "To join {group}, please join {channels} first, then press the button below.",
