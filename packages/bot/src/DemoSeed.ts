@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { AuditRepo, ChannelRepo, GroupRepo, SettingsRepo } from "@nezuko/db"
-import { AuditEntry, ChannelId, ChatId, defaultSettings, UserId } from "@nezuko/domain"
+import { AuditEntry, ChannelId, ChatId, UserId } from "@nezuko/domain"
 import { Effect, Option } from "effect"
 
 export interface DemoWorld {
@@ -27,7 +27,7 @@ export const seedDemoProtection = (world: DemoWorld) =>
       yield* groups.upsert({ chatId: groupId, type: "supergroup", title: world.group.title, username: null, linkedChatId: null })
       yield* sql`UPDATE groups SET bot_status = 'administrator', bot_can_restrict = true, bot_can_delete = true,
                  bot_can_invite = true WHERE chat_id = ${groupId}`
-      yield* settings.ensure(groupId, defaultSettings)
+      yield* settings.ensure(groupId)
       for (const channel of world.channels) {
         const id = ChannelId.make(channel.id)
         yield* channels.upsert({ chatId: id, title: channel.title, username: channel.username, inviteLink: null, inviteLinkByBot: false })

@@ -1,5 +1,5 @@
 import { AuditRepo, SettingsRepo } from "@nezuko/db"
-import { AuditEntry, type ChatId, defaultSettings, type SettingsValues, type UserId } from "@nezuko/domain"
+import { AuditEntry, type ChatId, type SettingsValues, type UserId } from "@nezuko/domain"
 import { callbackData } from "@nezuko/domain"
 import { Effect, Option } from "effect"
 import type { InlineKeyboardButton } from "grammy/types"
@@ -35,7 +35,7 @@ export class ChatSettings extends Effect.Service<ChatSettings>()("@nezuko/core/C
 
     const current = (groupId: ChatId) =>
       Effect.flatMap(settings.find(groupId), Option.match({
-        onNone: () => settings.ensure(groupId, defaultSettings),
+        onNone: () => settings.ensure(groupId),
         onSome: Effect.succeed
       }))
 

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { AuditRepo, ChannelRepo, GroupRepo, JoinRequestRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo } from "@nezuko/db"
-import { AuditEntry, ChannelId, type ChatId, defaultSettings, MaxChannelsPerGroup, type UserId } from "@nezuko/domain"
+import { AuditEntry, ChannelId, type ChatId, MaxChannelsPerGroup, type UserId } from "@nezuko/domain"
 import { Clock, Effect, Option } from "effect"
 import { BatchScan } from "./BatchScan.js"
 import { ChatAdmins } from "./ChatAdmins.js"
@@ -105,7 +105,7 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
           canInvite: mine.status === "creator" || (mine.status === "administrator" && mine.can_invite_users)
         })
         yield* groups.setHealth(chat.id, "ok", null)
-        yield* settings.ensure(chat.id, defaultSettings)
+        yield* settings.ensure(chat.id)
         for (const r of fresh) {
           const id = ChannelId.make(r.chat.id)
           yield* channels.upsert({ chatId: id, title: r.chat.title ?? r.ref, username: r.chat.username ?? null, inviteLink: r.chat.username ? null : r.inviteLink, inviteLinkByBot: r.inviteLinkByBot })

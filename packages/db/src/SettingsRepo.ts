@@ -1,5 +1,5 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { ChatId, Conflict, GroupSettings, SettingsValues } from "@nezuko/domain"
+import { ChatId, Conflict, defaultSettings, GroupSettings, SettingsValues } from "@nezuko/domain"
 import { Effect, Option, Schema } from "effect"
 import { dbCall } from "./dbCall.js"
 
@@ -23,9 +23,16 @@ export class SettingsRepo extends Effect.Service<SettingsRepo>()("@nezuko/db/Set
     // Values reach the repository decoded; encoding them again is cheap insurance that nothing out of range
     // gets past the schema (the CHECK constraints are the last line).
 
-    /** Creates the row from `defaults` unless it exists; returns the stored settings either way. */
-    const ensure = (groupId: ChatId, defaults: SettingsValues) =>
-      Effect.suspend(() => sql`INSERT INTO group_settings ${sql.insert({ groupId, ...encode(defaults) })} ON CONFLICT (group_id) DO NOTHING`).pipe(
+    // BOT-15 / DATA-19: the panel's `defaults.group_settings` (PANEL-14), else the built-in defaults of BOT-18.
+    // A stored value that no longer decodes (an older shape) falls back rather than blocking /protect.
+    const groupDefaults = Effect.map(
+      sql<{ readonly value: unknown }>`SELECT value FROM app_settings WHERE key = 'defaults.group_settings'`,
+      (rows) => Option.getOrElse(Schema.decodeUnknownOption(SettingsValues)(rows[0]?.value), () => defaultSettings)
+    )
+
+    /** Creates the row from the global defaults unless it exists; returns the stored settings either way. */
+    const ensure = (groupId: ChatId) =>
+      Effect.flatMap(groupDefaults, (defaults) => sql`INSERT INTO group_settings ${sql.insert({ groupId, ...encode(defaults) })} ON CONFLICT (group_id) DO NOTHING`).pipe(
         Effect.zipRight(find(groupId)),
         Effect.flatMap(Option.match({
           onNone: () => Effect.dieMessage(`group_settings row for ${groupId} vanished`),

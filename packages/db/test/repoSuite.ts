@@ -1,7 +1,7 @@
 import { layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { AuditEntry, ChannelId, ChatId, defaultSettings, UserId, VerificationDecision } from "@nezuko/domain"
-import { Effect, Layer, Option } from "effect"
+import { AuditEntry, ChannelId, ChatId, defaultSettings, SettingsValues, UserId, VerificationDecision } from "@nezuko/domain"
+import { Effect, Layer, Option, Schema } from "effect"
 import { expect } from "vitest"
 import {
   AuditRepo, ChannelRepo, GroupRepo, MemberRepo, migrate, migrationStatus, RestrictionRepo, SettingsRepo, VerificationLogRepo,
@@ -61,7 +61,7 @@ export const repositorySuite = (name: string, database: Layer.Layer<SqlClient.Sq
     it.effect("settings: created from defaults, validated by CHECKs, and a stale save is a Conflict", () =>
       Effect.gen(function* () {
         const repo = yield* SettingsRepo
-        const created = yield* repo.ensure(group, defaultSettings)
+        const created = yield* repo.ensure(group)
         expect(created.muteHours).toBe(24)
         const saved = yield* repo.update(group, { ...created, timeoutAction: "kick" }, { tg: 42 }, created.updatedAt)
         expect(saved.timeoutAction).toBe("kick")
@@ -72,6 +72,21 @@ export const repositorySuite = (name: string, database: Layer.Layer<SqlClient.Sq
         const sql = yield* SqlClient.SqlClient
         const pastCheck = yield* Effect.exit(sql`UPDATE group_settings SET mute_hours = 9000`)
         expect(pastCheck._tag).toBe("Failure")
+      }))
+
+    it.effect("settings: a new group takes the panel's defaults.group_settings when stored (BOT-15), the built-in ones otherwise", () =>
+      Effect.gen(function* () {
+        const repo = yield* SettingsRepo
+        const sql = yield* SqlClient.SqlClient
+        const [a, b] = [ChatId.make(-1001234567001), ChatId.make(-1001234567002)]
+        yield* sql`INSERT INTO groups (chat_id, type, title) VALUES (${a}, 'supergroup', 'A'), (${b}, 'supergroup', 'B')`
+        const stored = Schema.encodeSync(SettingsValues)({ ...defaultSettings, muteHours: 6, timeoutAction: "ban" })
+        yield* sql`INSERT INTO app_settings (key, value) VALUES ('defaults.group_settings', ${JSON.stringify(stored)}::jsonb)`
+        expect(yield* repo.ensure(a)).toMatchObject({ muteHours: 6, timeoutAction: "ban" })
+        // A stored value that no longer decodes does not block protection: the built-in defaults apply.
+        yield* sql`UPDATE app_settings SET value = '{"mute_hours": "many"}'::jsonb WHERE key = 'defaults.group_settings'`
+        expect(yield* repo.ensure(b)).toMatchObject({ muteHours: 24, timeoutAction: defaultSettings.timeoutAction })
+        yield* sql`DELETE FROM app_settings WHERE key = 'defaults.group_settings'`
       }))
 
     it.effect("audit log: rows are written, filtered, and cannot be altered", () =>

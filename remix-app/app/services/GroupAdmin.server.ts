@@ -4,7 +4,7 @@ import {
 } from "@nezuko/core"
 import { ChannelRepo, GroupRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
 import {
-  ChannelId, type ChatId, Conflict, defaultSettings, FieldError, MaxChannelsPerGroup, NotFound, type Restriction, type UserId, ValidationFailed
+  ChannelId, type ChatId, Conflict, FieldError, MaxChannelsPerGroup, NotFound, type Restriction, type UserId, ValidationFailed
 } from "@nezuko/domain"
 import { SettingsRepo } from "@nezuko/db"
 import { Clock, Effect, Option } from "effect"
@@ -59,7 +59,7 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
         }
         if (group.enabled === enabled) return { group, released: 0 }
         const updated = yield* sql.withTransaction(Effect.gen(function* () {
-          if (enabled) yield* settings.ensure(chatId, defaultSettings)
+          if (enabled) yield* settings.ensure(chatId)
           const row = yield* groups.setEnabled(chatId, enabled)
           yield* trail.record(context, {
             action: enabled ? "group.enable" : "group.disable", resourceType: "group", resourceId: String(chatId),
