@@ -87,9 +87,11 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
         if (linkedBefore.length === 0) return "Usage: <code>/protect @channel</code> — up to 5 channels, e.g. <code>/protect @my_channel @my_news</code>."
         if (enabledBefore) return `Already protected. Members must join:\n${linkedBefore.map((c) => `• ${channelLabel(c)}`).join("\n")}`
       }
-      // BOT-13 steps 4–7 for every reference before anything is written; step 8 the limit.
+      // BOT-13 steps 4–7 for every reference before anything is written; step 8 the limit. Without references
+      // (turning protection back on) the saved channels are checked the same way (BOT-11).
+      const toCheck = refs.length === 0 ? linkedBefore.map((c) => String(c.chatId)) : refs
       const resolved: Array<ResolvedChannel> = []
-      for (const ref of refs) resolved.push(yield* resolver.resolve(ref, mine.user.id, actor))
+      for (const ref of toCheck) resolved.push(yield* resolver.resolve(ref, mine.user.id, actor))
       const fresh = resolved.filter((r, i) =>
         !linkedBefore.some((c) => Number(c.chatId) === r.chat.id) && resolved.findIndex((o) => o.chat.id === r.chat.id) === i)
       if (linkedBefore.length + fresh.length > MaxChannelsPerGroup) {
