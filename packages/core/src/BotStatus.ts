@@ -74,6 +74,14 @@ export const healthOf = (rights: BotRights, problems: ReadonlyArray<HealthProble
 export const healthCheckJobKind = "health_check"
 export const healthCheckOnDemandKey = (groupId: number) => `${healthCheckJobKind}:now:${groupId}`
 
+/**
+ * BOT-45 on demand: a check due now; None while one requested earlier is still queued or running. A function
+ * over Jobs rather than only a BotStatus method because Restrictor needs it too (BOT-28) and BotStatus sits
+ * above Restrictor's dependencies.
+ */
+export const requestHealthCheck = (jobs: Jobs, groupId: ChatId) =>
+  jobs.scheduleIn(healthCheckJobKind, Duration.zero, { group_id: Number(groupId) }, healthCheckOnDemandKey(Number(groupId)))
+
 const groupAlertKind = "group_health"
 const channelAlertKind = "channel_unverifiable"
 const noticeWindow = Duration.hours(6)
@@ -306,10 +314,8 @@ export class BotStatus extends Effect.Service<BotStatus>()("@nezuko/core/BotStat
       return Option.match(now, { onNone: () => "gone", onSome: (x) => `${x.health}${x.healthReason ? `: ${x.healthReason}` : ""}` })
     })
 
-    /** BOT-45 on demand (PANEL-6): a check due now; None while one requested earlier is still queued or running. */
-    const requestCheck = Effect.fn("BotStatus.requestCheck")(function* (groupId: ChatId) {
-      return yield* jobs.scheduleIn(healthCheckJobKind, Duration.zero, { group_id: Number(groupId) }, healthCheckOnDemandKey(Number(groupId)))
-    })
+    /** PANEL-6's "Re-check bot rights". */
+    const requestCheck = (groupId: ChatId) => requestHealthCheck(jobs, groupId)
 
     return { onGroup, onChannel, check, requestCheck } as const
   })

@@ -5,6 +5,9 @@ import { Clock, DateTime, Duration, Effect, Option } from "effect"
 export const autoDeleteKind = "auto_delete"
 export const promptDeleteKind = "prompt_delete"
 
+/** One queued clean-up per message: the dedupe key both scheduling and BOT-29's "still shown" check use. */
+const deleteKey = (kind: string, chatId: number, messageId: number) => `${kind}:${chatId}:${messageId}`
+
 export interface DeletePayload {
   readonly chat_id: number
   readonly message_id: number
@@ -61,12 +64,12 @@ export class Jobs extends Effect.Service<Jobs>()("@nezuko/core/Jobs", {
       if (chatId > 0 || Duration.lessThanOrEqualTo(Duration.decode(after), Duration.zero)) return []
       return yield* Effect.forEach(messageIds, (messageId) => {
         const payload: DeletePayload = { chat_id: chatId, message_id: messageId }
-        return queue.enqueue({ kind, payload, delay: after, dedupeKey: `${kind}:${chatId}:${messageId}` })
+        return queue.enqueue({ kind, payload, delay: after, dedupeKey: deleteKey(kind, chatId, messageId) })
       }).pipe(Effect.map((ids) => ids.flatMap(Option.toArray)))
     })
 
     /** BOT-29: whether a prompt is still up, i.e. its `prompt_delete` job (scheduleAutoDelete) has not run yet. */
-    const promptShown = (chatId: number, messageId: number) => queue.isPending(`${promptDeleteKind}:${chatId}:${messageId}`)
+    const promptShown = (chatId: number, messageId: number) => queue.isPending(deleteKey(promptDeleteKind, chatId, messageId))
 
     return { schedule, scheduleIn, cancel, scheduleAutoDelete, promptShown } as const
   }),

@@ -18,6 +18,24 @@ export const promptKeyboard = (missing: ReadonlyArray<LinkedChannel>, verifyData
   [{ text: settings.buttonText ?? text("prompt.button"), callback_data: verifyData }]
 ]
 
+/**
+ * A group message addressed to one user, with the placeholders every admin-editable text may use (BOT-26,
+ * BOT-32): {mention}, {first_name}, {group}, {channels}.
+ */
+export const groupText = (
+  key: TextKey,
+  to: { readonly groupTitle: string; readonly user: { readonly id: UserId; readonly firstName: string } },
+  channels: ReadonlyArray<LinkedChannel>,
+  language: string,
+  override: string | null
+) =>
+  text(key, {
+    mention: mention(to.user.id, to.user.firstName),
+    first_name: to.user.firstName,
+    group: to.groupTitle,
+    channels: channels.map(channelLabel).join(", ")
+  }, { language, override })
+
 /** The prompt of BOT-26: the user mentioned, every missing channel by title, join buttons and "I've joined". */
 export const buildPrompt = (input: {
   readonly template: PromptTemplate
@@ -27,12 +45,7 @@ export const buildPrompt = (input: {
   readonly settings: SettingsValues
 }) => {
   // `welcome_text` greets a member who passes (BOT-32, Enforcement); every prompt uses `prompt_text`.
-  const body = text(input.template satisfies TextKey, {
-    mention: mention(input.user.id, input.user.firstName),
-    first_name: input.user.firstName,
-    group: input.groupTitle,
-    channels: input.missing.map(channelLabel).join(", ")
-  }, { language: input.settings.language, override: input.settings.promptText })
+  const body = groupText(input.template, input, input.missing, input.settings.language, input.settings.promptText)
   return { text: body, keyboard: promptKeyboard(input.missing, callbackData.verify(input.user.id), input.settings) }
 }
 

@@ -3,7 +3,7 @@ import { type ChannelId, ChatId, type Restriction, type Trigger, type UserId } f
 import { Clock, Duration, Effect, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
-import { healthCheckJobKind, healthCheckOnDemandKey } from "./BotStatus.js"
+import { requestHealthCheck } from "./BotStatus.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
@@ -197,7 +197,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
               // The right went without a my_chat_member update reaching us: the health check, due now, stores
               // the bot's rights (so no further mute is tried) and warns as BOT-44 says.
               yield* groups.setHealth(groupId, "degraded", "missing can_restrict_members")
-              yield* jobs.scheduleIn(healthCheckJobKind, Duration.zero, { group_id: Number(groupId) }, healthCheckOnDemandKey(Number(groupId))).pipe(
+              yield* requestHealthCheck(jobs, groupId).pipe(
                 Effect.catchAll((e) => Effect.logWarning(`could not schedule a health check: ${e._tag}`))
               )
               yield* directory.invalidate(groupId)
