@@ -62,6 +62,11 @@ describe("the join-request gate (SPEC BOT-46, BOT-47)", () => {
     await waitFor<{ state: string }>(h, `SELECT state FROM join_requests WHERE user_id = ${user.id}`, (rows) => rows[0]?.state === "approved")
     const rows = await waitForDecisions(h, `user_id = ${user.id} AND trigger = 'join_request'`)
     expect(rows[0]?.decision).toBe("approve")
+    // BOT-31: the join that follows the bot's own approval is not checked a second time.
+    const approval = await h.driver.waitForCall((c) => c.method === "approveChatJoinRequest" && c.ok && Number(c.params.user_id) === user.id, { after: mark })
+    const join = await waitForDecisions(h, `user_id = ${user.id} AND trigger = 'join'`)
+    expect(join[0]).toMatchObject({ decision: "exempt", reason: "join_request" })
+    expect(h.driver.calls({ after: approval.seq }).filter((c) => c.method === "getChatMember" && Number(c.params.user_id) === user.id)).toEqual([])
   })
 
   it("a non-subscriber gets a DM with join buttons; pressing before joining lists what is missing; after joining the channel it is approved", async () => {
@@ -144,6 +149,9 @@ describe("the join-request gate (SPEC BOT-46, BOT-47)", () => {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ chat_id: G, user_id: user.id })
     })
     expect(approved.ok).toBe(true)
+    // BOT-31 trusts only the bot's own approvals: this join is checked, and Jo, in no channel, is muted.
+    const join = await waitForDecisions(h, `user_id = ${user.id} AND trigger = 'join'`)
+    expect(join[0]?.decision).toBe("restrict")
     await bringTimeoutForward(h, record?.id)
     const [closed] = await waitFor<{ state: string; decidedBy: string | null }>(h, `SELECT state, decided_by FROM join_requests WHERE id = ${record?.id}`, (rows) => rows[0]?.state !== "pending")
     expect(closed?.decidedBy).toBe("external")

@@ -1,4 +1,4 @@
-import { MemberRepo } from "@nezuko/db"
+import { JoinRequestRepo, MemberRepo } from "@nezuko/db"
 import type { ChatId, UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Either, Option } from "effect"
 import { ChatAdmins } from "./ChatAdmins.js"
@@ -15,7 +15,11 @@ import { Protection } from "./Protection.js"
 import { Restrictor } from "./Restrictor.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { UserFlags } from "./UserFlags.js"
-import { mention, text } from "./Texts.js"
+import { groupText } from "./Prompts.js"
+import { text } from "./Texts.js"
+
+/** BOT-31: how long the bot's approval of a join request stands in for the join's own check. */
+const approvalTrust = Duration.minutes(10)
 
 /** What rows 7 to 9 of BOT-23 and BOT-24 make of a sender (`evaluateHere` and `evaluateFetching` build the same). */
 type Evaluation = ReturnType<typeof exempt> | ReturnType<typeof pendingIn> | ReturnType<typeof checked>
@@ -42,6 +46,7 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
     const store = yield* KeyValueStore
     const jobs = yield* Jobs
     const decisions = yield* Decisions
+    const joinRequests = yield* JoinRequestRepo
 
     // BOT-49: at most one write per (group, user) every 10 minutes, and never message content.
     // Keyed by the numeric ids, group then user: a string key per message cost more than the lookup itself
@@ -196,12 +201,15 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
         if (g.settings.welcomeText === null || g.settings.dryRun) return
         const sent = yield* telegram.sendMessage({
           chat_id: g.chatId, parse_mode: "HTML", link_preview_options: { is_disabled: true },
-          text: text("join.welcome", { mention: mention(j.user.id, j.user.firstName), first_name: j.user.firstName, group: g.title, channels: "" }, {
-            language: g.settings.language, override: g.settings.welcomeText
-          })
+          text: groupText("join.welcome", { groupTitle: g.title, user: j.user }, [], g.settings.language, g.settings.welcomeText)
         }, { priority: 2, kind: "send" })
         yield* jobs.scheduleAutoDelete(g.chatId, [sent.message_id], Duration.seconds(g.settings.promptTtlSeconds), promptDeleteKind)
       }).pipe(Effect.catchAll((e) => Effect.logWarning(`the welcome message failed: ${e._tag}`)))
+
+    const approvedRecently = (groupId: ChatId, userId: UserId, now: number) =>
+      joinRequests.approvedByBotSince(groupId, userId, new Date(now - Duration.toMillis(approvalTrust))).pipe(
+        Effect.catchAll((e) => Effect.as(Effect.logWarning(`could not look up the join request: ${e._tag}`), false))
+      )
 
     /** BOT-30 to BOT-32: each join handled once, whichever of chat_member and new_chat_members comes first. */
     const onJoin = Effect.fn("Enforcement.onJoin")(function* (j: JoinInput) {
@@ -232,6 +240,11 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       if (g.settings.trustAdminAdded && j.inviterId !== null && j.inviterId !== j.user.id &&
         (yield* admins.isAdmin(g.chatId, j.inviterId as UserId).pipe(Effect.orElseSucceed(() => false)))) {
         return yield* decisions.record({ ...base, decision: "exempt", reason: "admin_added" })
+      }
+      // BOT-31: the bot approved this very request minutes ago, after checking every channel; greet, don't re-check.
+      if (j.viaJoinRequest && (yield* approvedRecently(g.chatId, j.user.id, startedAt))) {
+        yield* decisions.record({ ...base, decision: "exempt", reason: "join_request" })
+        return yield* welcome(g, j)
       }
       const outcome = yield* evaluate(g, j.user, "join", startedAt)
       if (outcome._tag === "Exempt") return yield* decisions.record({ ...base, decision: "exempt", reason: outcome.reason })

@@ -65,8 +65,22 @@ export class JoinRequestRepo extends Effect.Service<JoinRequestRepo>()("@nezuko/
       execute: (userId) => sql`SELECT ${sql.literal(columns)} FROM join_requests WHERE user_id = ${userId} AND state = 'pending' ORDER BY id`
     })
 
+    /**
+     * BOT-31: whether the bot itself approved this user's request to the group since `since` (records closed
+     * as `external` were approved by someone else, so the user was never checked).
+     */
+    const approvedByBotSince = (groupId: ChatId, userId: UserId, since: Date) =>
+      dbCall(Effect.map(
+        sql`SELECT 1 FROM join_requests
+            WHERE group_id = ${groupId} AND user_id = ${userId} AND state = 'approved'
+              AND decided_by <> 'external' AND decided_at >= ${since}
+            LIMIT 1`,
+        (rows) => rows.length > 0
+      ))
+
     return {
       abandonPending,
+      approvedByBotSince,
       insertPending: (r: { readonly groupId: ChatId; readonly userId: UserId; readonly userChatId: number; readonly requestedAt: Date }) =>
         dbCall(Effect.map(insert(r), (rows) => Option.fromNullable(rows[0]))),
       findPending: (groupId: ChatId, userId: UserId) => dbCall(findPending({ groupId, userId })),

@@ -11,6 +11,7 @@ import panelIndexes from "./migrations/0008_panel_indexes.js"
 import hourlyChecked from "./migrations/0009_hourly_checked.js"
 import panelRollups from "./migrations/0010_panel_rollups.js"
 import restrictionRollups from "./migrations/0011_restriction_rollups.js"
+import joinRequestLookup from "./migrations/0012_join_request_lookup.js"
 
 // fromRecord, not fromFileSystem: the panel's Vite bundle cannot import migration files dynamically.
 export const migrations = {
@@ -24,7 +25,8 @@ export const migrations = {
   "0008_panel_indexes": panelIndexes,
   "0009_hourly_checked": hourlyChecked,
   "0010_panel_rollups": panelRollups,
-  "0011_restriction_rollups": restrictionRollups
+  "0011_restriction_rollups": restrictionRollups,
+  "0012_join_request_lookup": joinRequestLookup
 }
 
 export const migrationsTable = "nezuko_migrations"

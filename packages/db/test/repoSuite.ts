@@ -4,13 +4,13 @@ import { AuditEntry, ChannelId, ChatId, defaultSettings, SettingsValues, UserId,
 import { Effect, Layer, Option, Schema } from "effect"
 import { expect } from "vitest"
 import {
-  AuditRepo, ChannelRepo, GroupRepo, MemberRepo, migrate, migrationStatus, RestrictionRepo, SettingsRepo, VerificationLogRepo,
+  AuditRepo, ChannelRepo, GroupRepo, JoinRequestRepo, MemberRepo, migrate, migrationStatus, RestrictionRepo, SettingsRepo, VerificationLogRepo,
   WhitelistRepo
 } from "../src/index.js"
 
 const Repos = Layer.mergeAll(
   GroupRepo.Default, ChannelRepo.Default, SettingsRepo.Default, AuditRepo.Default, VerificationLogRepo.Default,
-  RestrictionRepo.Default, MemberRepo.Default, WhitelistRepo.Default
+  RestrictionRepo.Default, MemberRepo.Default, WhitelistRepo.Default, JoinRequestRepo.Default
 )
 
 const group = ChatId.make(-1001234567890)
@@ -148,6 +148,27 @@ export const repositorySuite = (name: string, database: Layer.Layer<SqlClient.Sq
         expect(yield* repo.close(first.id, "verified", "button")).toBe(false)
         expect(yield* repo.countKickedSince(group, user, new Date(Date.now() - 86_400_000))).toBe(1)
         expect(Option.isSome(yield* repo.insertPending(row))).toBe(true)
+      }))
+
+    it.effect("join requests: one pending record per user; only the bot's own recent approval counts (BOT-31)", () =>
+      Effect.gen(function* () {
+        const repo = yield* JoinRequestRepo
+        const [bot, admin, early] = [UserId.make(701), UserId.make(702), UserId.make(703)]
+        const open = (userId: UserId) =>
+          Effect.map(repo.insertPending({ groupId: group, userId, userChatId: userId, requestedAt: new Date() }), Option.getOrThrow)
+        const first = yield* open(bot)
+        expect(yield* repo.insertPending({ groupId: group, userId: bot, userChatId: bot, requestedAt: new Date() })).toEqual(Option.none())
+        const hourAgo = new Date(Date.now() - 3_600_000)
+        expect(yield* repo.approvedByBotSince(group, bot, hourAgo)).toBe(false)
+        expect(yield* repo.close(first.id, "approved", "bot")).toBe(true)
+        expect(yield* repo.close(first.id, "declined", "timeout")).toBe(false)
+        expect(yield* repo.approvedByBotSince(group, bot, hourAgo)).toBe(true)
+        expect(yield* repo.approvedByBotSince(group, bot, new Date(Date.now() + 60_000))).toBe(false)
+        expect(yield* repo.approvedByBotSince(ChatId.make(-100999), bot, hourAgo)).toBe(false)
+        yield* repo.close((yield* open(admin)).id, "approved", "external")
+        expect(yield* repo.approvedByBotSince(group, admin, hourAgo)).toBe(false)
+        yield* repo.close((yield* open(early)).id, "declined", "timeout")
+        expect(yield* repo.approvedByBotSince(group, early, hourAgo)).toBe(false)
       }))
 
     it.effect("members and whitelist: presence drives leave targeting; expired entries do not count", () =>
