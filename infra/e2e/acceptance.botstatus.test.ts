@@ -63,6 +63,14 @@ describe("the bot's own status (SPEC BOT-42 to BOT-45)", () => {
     // Delete-only still keeps a record, so the button and the timeout work (BOT-28).
     const records = await h.query<{ state: string; restrictedUntil: Date | null }>(`SELECT state, restricted_until FROM restrictions WHERE user_id = ${u.id}`)
     expect(records).toEqual([{ state: "pending", restrictedUntil: null }])
+
+    // BOT-17: /status names the state with its reason, every channel with its link, and one mark per right.
+    const statusMark = h.driver.mark()
+    h.driver.sendCommand(carol.id, G, "status")
+    const status = String((await h.driver.waitForBotMessage(G, { after: statusMark })).params.text)
+    expect(status).toContain("protection on, degraded (missing can_restrict_members)")
+    expect(status).toContain(`<a href="https://t.me/${C.username}">link</a>`)
+    expect(status).toContain("✓ Administrator  ✗ Ban users  ✓ Delete messages")
   })
 
   it("regaining the right: health ok, alert resolved, \"rights restored\"; losing it again within 6 h warns nobody twice", async () => {
@@ -161,6 +169,18 @@ describe("the bot's own status (SPEC BOT-42 to BOT-45)", () => {
     await h.runtime.runPromise(sweepHealthChecks.pipe(Effect.provide(Jobs.Default)))
     const rows = await waitFor<{ runAt: Date }>(h, `SELECT run_at FROM scheduled_jobs WHERE dedupe_key = 'health_check:${G}' AND state = 'queued'`, (r) => r.length === 1)
     expect((rows[0]?.runAt.getTime() ?? 0) - Date.now()).toBeGreaterThan(5 * 3_600_000)
+  })
+
+  it("BOT-17: with the bot no longer an administrator, /status says protection is suspended and why", async () => {
+    h.driver.setBotMember(G, "member")
+    const [group] = await healthOf(h, "broken")
+    const mark = h.driver.mark()
+    h.driver.sendCommand(carol.id, G, "status")
+    const status = String((await h.driver.waitForBotMessage(G, { after: mark })).params.text)
+    expect(status).toContain(`protection suspended (${group?.healthReason})`)
+    expect(status).toContain("✗ Administrator  ✗ Ban users  ✗ Delete messages  ✗ Invite users")
+    h.driver.setBotRights(G, {})
+    await healthOf(h, "ok")
   })
 
   it("kicked: health removed, enforcement suspended, pending records abandoned, jobs cancelled, alert", async () => {

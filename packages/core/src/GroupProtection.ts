@@ -4,7 +4,7 @@ import { AuditEntry, ChannelId, type ChatId, MaxChannelsPerGroup, type UserId } 
 import { Clock, Effect, Option } from "effect"
 import { BatchScan } from "./BatchScan.js"
 import { ChatAdmins } from "./ChatAdmins.js"
-import { GroupDirectory } from "./GroupDirectory.js"
+import { GroupDirectory, joinUrl, type LinkedChannel } from "./GroupDirectory.js"
 import { ChannelResolver, missingGroupRights, ProtectRefused, type ResolvedChannel } from "./ProtectChecks.js"
 import { Membership } from "./Membership.js"
 import { Protection } from "./Protection.js"
@@ -186,12 +186,20 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
       const counts = yield* vlog.countByDecision(new Date((yield* Clock.currentTimeMillis) - 86_400_000), chat.id)
       const count = (d: "restrict" | "verify" | "pass") => counts[d] ?? 0
       const mark = (ok: boolean) => (ok ? "✓" : "✗")
-      const state = !g.enabled ? "off" : g.health === "ok" ? "on" : `on, ${g.health}`
+      // The reason lives on the group's row only; the hot path's snapshot does not carry it.
+      const reason = Option.flatMap(yield* groups.findById(chat.id), (row) => Option.fromNullable(row.healthReason))
+      const why = Option.match(reason, { onNone: () => "", onSome: (r) => ` (${escapeHtml(r)})` })
+      // BOT-4: without admin status (broken) or once removed nothing is enforced; degraded still enforces in part.
+      const state = !g.enabled ? "off" : g.health === "ok" ? "on" : g.health === "degraded" ? `on, degraded${why}` : `suspended${why}`
+      const link = (c: LinkedChannel) => {
+        const url = joinUrl(c)
+        return url === null ? "no link" : `<a href="${escapeHtml(url)}">link</a>`
+      }
       return [
         `<b>${escapeHtml(g.title)}</b>: protection ${state}`,
         "Channels:",
-        ...g.channels.map((c) => `• ${channelLabel(c)} ${c.health === "ok" ? "✓" : "⚠ unverifiable"}`),
-        `Bot rights: ${mark(g.botCanRestrict)} Ban users  ${mark(g.botCanDelete)} Delete messages  ${mark(g.botCanInvite)} Invite users`,
+        ...g.channels.map((c) => `• ${channelLabel(c)} · ${link(c)} · ${c.health === "ok" ? "✓" : "⚠ unverifiable"}`),
+        `Bot rights: ${mark(g.botStatus === "administrator")} Administrator  ${mark(g.botCanRestrict)} Ban users  ${mark(g.botCanDelete)} Delete messages  ${mark(g.botCanInvite)} Invite users`,
         `Pending now: ${pending}`,
         `Last 24 h: ${count("restrict")} restricted, ${count("verify")} verified, ${count("pass")} passed`,
         `Timeout: ${g.settings.timeoutAction} after ${g.settings.timeoutMinutes} min · join gate ${g.settings.joinGate ? "on" : "off"} · dry run ${g.settings.dryRun ? "on" : "off"}`
