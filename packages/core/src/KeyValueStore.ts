@@ -10,6 +10,8 @@ export type StoreError = RedisError
 export interface KeyValueStoreShape {
   readonly backend: "redis" | "memory"
   readonly get: (key: string) => Effect.Effect<Option.Option<string>, StoreError>
+  /** `get` with the entry's remaining time to live, in one round trip (a copy kept elsewhere must not outlive it). */
+  readonly getWithTtl: (key: string) => Effect.Effect<Option.Option<readonly [value: string, ttl: Duration.Duration]>, StoreError>
   readonly getMany: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Option.Option<string>>, StoreError>
   readonly set: (key: string, value: string, ttl: Duration.DurationInput) => Effect.Effect<void, StoreError>
   /** `set` for many keys with one TTL in one round trip (a pipeline, not a transaction: a failure may leave some set). */
@@ -42,6 +44,13 @@ export const makeRedisStore = (redis: Context.Tag.Service<RedisClient>, prefix: 
   return {
     backend: "redis",
     get: (key) => Effect.map(redis.use((c) => c.get(k(key))), Option.fromNullable),
+    getWithTtl: (key) =>
+      Effect.map(redis.use((c) => c.multi().get(k(key)).pttl(k(key)).exec()), (replies) => {
+        const value = replies?.[0]?.[1]
+        const left = Number(replies?.[1]?.[1] ?? -2)
+        // PTTL is -1 for a key without expiry; every key here has one, so treat it as expiring now.
+        return typeof value === "string" ? Option.some([value, Duration.millis(Math.max(0, left))] as const) : Option.none()
+      }),
     getMany: (keys) =>
       keys.length === 0
         ? Effect.succeed([])
@@ -101,6 +110,11 @@ export const makeMemoryStore = (maxEntries: number): KeyValueStoreShape => {
   return {
     backend: "memory",
     get: (key) => Effect.map(now, (t) => Option.fromNullable(live(key, t)?.value)),
+    getWithTtl: (key) =>
+      Effect.map(now, (t) => {
+        const entry = live(key, t)
+        return entry ? Option.some([entry.value, Duration.millis(entry.expiresAt - t)] as const) : Option.none()
+      }),
     getMany: (keys) => Effect.map(now, (t) => keys.map((key) => Option.fromNullable(live(key, t)?.value))),
     set: (key, value, ttl) => Effect.map(now, (t) => put(key, value, t + ms(ttl))),
     setMany: (entries, ttl) =>

@@ -73,7 +73,7 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
     // A per-process copy of the answers in front of the shared `verify:` entries, so a cache-hit decision needs
     // no round trip (OPS-17's 2 ms p99 cannot wait behind whatever else holds the event loop). This replica's
     // writes and deletes update it and are published on `nz:inv`, which drops the other replicas' copies
-    // (CACHE-7); an answer read from Redis is kept at most 60 s, the staleness CACHE-7 allows while Redis
+    // (CACHE-7); an answer read from Redis is kept at most 60 s (never past its TTL there), the staleness CACHE-7 allows while Redis
     // is down. Bypassing reads (verify press, timeouts) never look at it.
     const local = new Map<string, { readonly member: boolean; readonly until: number }>()
     const fromRedisMs = 60_000
@@ -164,10 +164,12 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
         const now = yield* Clock.currentTimeMillis
         const near = liveLocal(id, now)
         if (near !== undefined) return yield* cacheHit(channelId, near.member)
-        const hit = yield* Effect.map(Effect.option(store.get(id)), Option.flatten)
+        const hit = yield* Effect.map(Effect.option(store.getWithTtl(id)), Option.flatten)
         if (Option.isSome(hit)) {
-          keepLocal(id, hit.value === "1", now + fromRedisMs)
-          return yield* cacheHit(channelId, hit.value === "1")
+          const [value, left] = hit.value
+          // CACHE-3: the copy goes when the shared entry does, if that comes before the 60 s.
+          keepLocal(id, value === "1", now + Math.min(fromRedisMs, Duration.toMillis(left)))
+          return yield* cacheHit(channelId, value === "1")
         }
         local.delete(id)
         yield* Metric.increment(requestsBy(store.backend, "miss"))

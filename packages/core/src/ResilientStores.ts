@@ -49,6 +49,7 @@ export const layerResilientKeyValueStore = (prefix: string) =>
           return via.isDegraded() ? "memory" : "redis"
         },
         get: (key) => via.run((s) => s.get(key)),
+        getWithTtl: (key) => via.run((s) => s.getWithTtl(key)),
         getMany: (keys) => via.run((s) => s.getMany(keys)),
         set: (key, value, ttl) => via.run((s) => s.set(key, value, ttl)),
         setMany: (entries, ttl) => via.run((s) => s.setMany(entries, ttl)),

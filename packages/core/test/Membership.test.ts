@@ -49,6 +49,19 @@ it.effect("a second check within the TTL is served from the cache; unknown is ne
     expect((yield* recorder.callsOf("getChatMember")).length).toBe(3)
   }).pipe(Effect.provide(setup(() => member("member")))))
 
+it.effect("CACHE-3: an answer read from the shared store is kept here no longer than its TTL there", () =>
+  Effect.gen(function* () {
+    const membership = yield* Membership
+    const store = yield* KeyValueStore
+    const recorder = yield* TelegramApiRecorder
+    // Another replica's negative answer, written 55 s ago: 5 s of its TTL are left.
+    yield* store.set(`verify:${C1}:${U}`, "0", Duration.seconds(5))
+    expect(yield* membership.check(C1, U)).toEqual({ channelId: C1, result: "not_member", cached: true })
+    yield* TestClock.adjust("6 seconds")
+    expect(yield* membership.check(C1, U)).toEqual({ channelId: C1, result: "member", cached: false })
+    expect((yield* recorder.callsOf("getChatMember")).length).toBe(1)
+  }).pipe(Effect.provide(setup(() => member("member")))))
+
 it.effect("checkAllHere: every channel from this process's copy, or undefined when one is missing or expired", () =>
   Effect.gen(function* () {
     const membership = yield* Membership
