@@ -152,6 +152,15 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     expect(closed.map((r) => r.state)).toEqual(["left_group"])
   })
 
+  it("BOT-49: a member the bot has only seen in an admin's change is remembered, with their @username", async () => {
+    const user = h.driver.createUser({ firstName: "Pia", username: "pia_quiet" })
+    h.driver.setMember(G, user.id, { status: "member" }, { silent: true })
+    h.driver.setMember(G, user.id, { status: "restricted", permissions: { can_send_messages: false } }, { by: DEMO.users.carol.id })
+    await expect.poll(async () => (await h.query<{ username: string | null; status: string | null }>(
+      `SELECT u.username, m.status FROM tg_users u LEFT JOIN group_members m ON m.user_id = u.user_id AND m.group_id = ${G} WHERE u.user_id = ${user.id}`
+    ))[0], { timeout: 5_000 }).toEqual({ username: "pia_quiet", status: "restricted" })
+  })
+
   it("CACHE-5: someone who joins as an administrator can use admin commands at once", async () => {
     // The admin list is cached (and was read by the tests above); the join must drop it.
     const u = newUser("Ada", false)

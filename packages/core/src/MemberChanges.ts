@@ -1,16 +1,17 @@
 import { MemberRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
-import type { ChatId, UserId } from "@nezuko/domain"
+import type { ChatId } from "@nezuko/domain"
 import { Clock, Effect, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory } from "./GroupDirectory.js"
+import type { Sender } from "./Inputs.js"
 import { UserFlags } from "./UserFlags.js"
 import { Verification } from "./Verification.js"
 
 export interface GroupMemberChange {
   readonly groupId: ChatId
-  readonly userId: UserId
+  readonly user: Sender
   /** Who made the change; the bot's own changes are not "external". */
   readonly byBot: boolean
   readonly oldMember: ChatMember
@@ -37,8 +38,11 @@ export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core
 
     const onChange = Effect.fn("MemberChanges.onChange")(function* (c: GroupMemberChange) {
       if (isAdminStatus(c.oldMember) !== isAdminStatus(c.newMember)) yield* admins.invalidate(c.groupId)
-      yield* members.setPresence(c.groupId, c.userId, c.newMember.status === "restricted" && !c.newMember.is_member ? "left" : c.newMember.status, false).pipe(Effect.ignore)
-      const pending = yield* restrictions.findPending(c.groupId, c.userId)
+      const userId = c.user.id
+      // BOT-49: both rows from every group chat_member update, names included (they drive @username look-ups).
+      yield* members.rememberUser({ userId, firstName: c.user.firstName, lastName: c.user.lastName, username: c.user.username, isBot: c.user.isBot, languageCode: c.user.languageCode }).pipe(Effect.ignore)
+      yield* members.setPresence(c.groupId, userId, c.newMember.status === "restricted" && !c.newMember.is_member ? "left" : c.newMember.status, false).pipe(Effect.ignore)
+      const pending = yield* restrictions.findPending(c.groupId, userId)
       if (Option.isNone(pending)) return
       const record = pending.value
       const gone = c.newMember.status === "left" || (c.newMember.status === "restricted" && !c.newMember.is_member)
@@ -56,11 +60,11 @@ export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core
         if (!(yield* closeWith("overridden", "admin"))) return
         const snapshot = yield* directory.get(c.groupId)
         const hours = Option.match(snapshot, { onNone: () => 24, onSome: (g) => g.settings.adminOverrideHours })
-        yield* flags.forget(c.groupId, c.userId)
+        yield* flags.forget(c.groupId, userId)
         if (hours > 0) {
-          yield* whitelist.add({ groupId: c.groupId, userId: c.userId, expiresAt: new Date(now + hours * 3_600_000), reason: "admin_override" })
+          yield* whitelist.add({ groupId: c.groupId, userId, expiresAt: new Date(now + hours * 3_600_000), reason: "admin_override" })
         }
-        return yield* decisions.record({ groupId: c.groupId, userId: c.userId, trigger: "manual", decision: "release", reason: "admin_override" })
+        return yield* decisions.record({ groupId: c.groupId, userId, trigger: "manual", decision: "release", reason: "admin_override" })
       }
       if (c.newMember.status === "restricted" || c.newMember.status === "kicked") yield* closeWith("superseded", "admin")
     })

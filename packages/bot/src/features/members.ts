@@ -1,10 +1,10 @@
 import { ChannelEvents, Enforcement, MemberChanges } from "@nezuko/core"
-import { ChatId, UserId } from "@nezuko/domain"
+import { ChatId } from "@nezuko/domain"
 import { BotIdentity } from "../BotIdentity.js"
 import { Effect } from "effect"
 import { Composer } from "grammy"
 import { type Feature, logHandlerFailure } from "../runtime/Feature.js"
-import { channelMemberInput, joinFromChatMember } from "./decode.js"
+import { channelMemberInput, joinFromChatMember, toSender } from "./decode.js"
 import type { EngineFeatureServices } from "./services.js"
 
 /** chat_member updates: joins (BOT-30) and other admins' changes (BOT-33, BOT-39) in groups; leaves and rejoins in channels (BOT-40, BOT-41). */
@@ -23,7 +23,7 @@ export const membersFeature: Feature<EngineFeatureServices> = (run) => {
       const changes = yield* MemberChanges
       yield* changes.onChange({
         groupId: ChatId.make(update.chat.id),
-        userId: UserId.make(update.new_chat_member.user.id),
+        user: toSender(update.new_chat_member.user),
         byBot: update.from.id === me.id,
         oldMember: update.old_chat_member,
         newMember: update.new_chat_member
