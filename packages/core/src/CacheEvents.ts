@@ -25,7 +25,8 @@ export interface CacheEventsShape {
   readonly subscribe: (handler: (event: CacheEvent) => void) => Effect.Effect<void>
 }
 
-export const invalidationChannel = "nz:inv"
+/** Under REDIS_KEY_PREFIX like every key: `nz:inv` with the default prefix (CACHE-7). */
+export const invalidationChannel = "inv"
 
 /**
  * The `nz:inv` channel of CACHE-7. A replica never receives its own events: it changed its copies already.

@@ -1,6 +1,7 @@
 import { it } from "@effect/vitest"
 import { redisServerUrl, ResilienceTest } from "@nezuko/testing"
 import { Context, Effect, Layer, Redacted } from "effect"
+import { Redis } from "ioredis"
 import { expect } from "vitest"
 import { type CacheEvent, CacheEvents } from "../src/CacheEvents.js"
 import { RedisClient } from "../src/Redis.js"
@@ -19,6 +20,11 @@ it.live("nz:inv on the real Redis: the other replica hears an event, the sender 
   Effect.scoped(Effect.gen(function* () {
     const prefix = `nztest:${Date.now().toString(36)}:`
     const [a, b, other] = yield* Effect.all([replica(prefix), replica(prefix), replica(`${prefix}x:`)])
+    // The channel is named like a key: the prefix, then `inv` (so `nz:inv` by default, not `nz:nz:inv`).
+    const raw: Array<string> = []
+    const spy = yield* Effect.acquireRelease(Effect.sync(() => new Redis(redisServerUrl)), (c) => Effect.promise(() => c.quit()))
+    spy.on("message", (_channel: string, message: string) => raw.push(message))
+    yield* Effect.promise(() => spy.subscribe(`${prefix}inv`))
     const heard = { a: [] as Array<CacheEvent>, b: [] as Array<CacheEvent>, other: [] as Array<CacheEvent> }
     yield* Context.get(a, CacheEvents).subscribe((e) => heard.a.push(e))
     yield* Context.get(b, CacheEvents).subscribe((e) => heard.b.push(e))
@@ -34,6 +40,7 @@ it.live("nz:inv on the real Redis: the other replica hears an event, the sender 
     yield* publisher.publish({ kind: "group", id: -100 })
     yield* until(() => heard.b.length >= 2 && heard.b.at(-1)?.kind === "group")
     expect(heard.b.at(-1)).toEqual({ kind: "group", id: -100 })
+    expect(raw.length).toBeGreaterThanOrEqual(2)
     expect(heard.a).toEqual([])
     expect(heard.other).toEqual([])
   })))
