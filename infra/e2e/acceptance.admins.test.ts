@@ -45,6 +45,23 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     expect(inG2.filter((c) => c.method === "sendMessage" || Number(c.params.user_id) === u.id).map((c) => c.method)).toEqual([])
   })
 
+  it("BOT-40 step 4: a leave finds the user gone from the group unseen; presence is corrected and nothing is sent", async () => {
+    const u = newUser("Lou")
+    h.driver.setMember(C.id, u.id, { status: "member" }, { silent: true })
+    h.driver.setMember(N.id, u.id, { status: "member" }, { silent: true })
+    h.driver.sendMessage(u.id, G, "hello")
+    await waitForDecisions(h, `user_id = ${u.id} AND decision = 'pass'`)
+    const presence = () => h.query<{ status: string }>(`SELECT status FROM group_members WHERE group_id = ${G} AND user_id = ${u.id}`)
+    await expect.poll(async () => (await presence())[0]?.status, { timeout: 5_000 }).toBe("member")
+    h.driver.setMember(G, u.id, { status: "left" }, { silent: true })
+    const mark = h.driver.mark()
+    h.driver.leaveChat(u.id, C.id)
+    await expect.poll(async () => (await presence())[0]?.status, { timeout: 5_000 }).toBe("left")
+    const calls = h.driver.calls({ after: mark }).filter((c) => Number(c.params.chat_id) === G && c.method !== "getChatAdministrators")
+    expect(calls.map((c) => c.method)).toEqual(["getChatMember"])
+    expect(await h.query(`SELECT id FROM restrictions WHERE user_id = ${u.id}`)).toEqual([])
+  })
+
   it("AT-8: a subscribed non-admin's /protect is deleted with one short reply; a second attempt is deleted silently", async () => {
     const mark = h.driver.mark()
     const first = h.driver.sendCommand(alice.id, G, "protect", `@${C.username}`)

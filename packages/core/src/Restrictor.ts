@@ -1,4 +1,4 @@
-import { GroupRepo, RestrictionRepo } from "@nezuko/db"
+import { GroupRepo, MemberRepo, RestrictionRepo } from "@nezuko/db"
 import { type ChannelId, ChatId, type Restriction, type Trigger, type UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Option } from "effect"
 import type { ChatMember } from "grammy/types"
@@ -57,6 +57,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const protection = yield* Protection
     const migration = yield* GroupMigration
     const restrictions = yield* RestrictionRepo
+    const members = yield* MemberRepo
     const groups = yield* GroupRepo
     const directory = yield* GroupDirectory
     const admins = yield* ChatAdmins
@@ -167,7 +168,10 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           yield* admins.invalidate(groupId)
           return yield* decisions.record({ groupId, userId, trigger: req.trigger, decision: "exempt", reason: "admin", startedAt: req.startedAt })
         }
-        if (member.status === "left" || member.status === "kicked") return
+        if (member.status === "left" || member.status === "kicked" || (member.status === "restricted" && !member.is_member)) {
+          // Gone without an update reaching us (BOT-40 step 4): correct the presence that targeted them, nothing else.
+          return yield* members.setPresence(groupId, userId, member.status === "kicked" ? "kicked" : "left", false).pipe(Effect.ignore)
+        }
         const external = isSilencedByOthers(member)
         const now = yield* Clock.currentTimeMillis
         // Step 5: the record first; a unique-index conflict means another handler won.
