@@ -110,10 +110,12 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
   })
 
   it("AT-7: /unprotect releases the pending and stops enforcement; /protect without arguments turns it back on", async () => {
+    await h.setSetting(G, "timeout_action", "kick") // so that Pia's record has a deadline job to cancel
     const u = newUser("Pia")
     const mark = h.driver.mark()
     h.driver.sendMessage(u.id, G, "hi")
     const promptId = await promptFor(u.id, mark)
+    await expect.poll(async () => (await h.query(`SELECT id FROM scheduled_jobs WHERE kind = 'timeout' AND state = 'queued' AND payload @> '{"user_id": ${u.id}}'`)).length).toBe(1)
     const carol = DEMO.users.carol.id
     const offMark = h.driver.mark()
     h.driver.sendCommand(carol, G, "unprotect")
@@ -122,6 +124,14 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     await h.driver.waitForDelete(G, promptId, { after: offMark })
     const off = await h.driver.waitForBotMessage(G, { after: offMark })
     expect(String(off.params.text)).toMatch(/\d+ members? (is|are) being released/)
+    // BOT-16: the release is a durable job; the group's deadlines are cancelled, nothing runs for it any more.
+    const jobs = () => h.query<{ kind: string; state: string }>(
+      `SELECT kind, state FROM scheduled_jobs WHERE kind IN ('release_all', 'timeout') AND payload @> '{"group_id": ${G}}' ORDER BY id`)
+    await expect.poll(async () => (await jobs()).filter((j) => j.kind === "release_all").map((j) => j.state), { timeout: 5_000 }).toEqual(["done"])
+    expect((await jobs()).filter((j) => j.kind === "timeout").map((j) => j.state)).toContain("cancelled")
+    expect((await jobs()).filter((j) => j.kind === "timeout" && j.state === "queued")).toEqual([])
+    expect((await waitForDecisions(h, `user_id = ${u.id} AND decision = 'release'`))[0]?.reason).toBe("unprotect")
+    await h.setSetting(G, "timeout_action", "mute")
     const w = newUser("Wes")
     const quietMark = h.driver.mark()
     h.driver.sendMessage(w.id, G, "nobody checks me now")

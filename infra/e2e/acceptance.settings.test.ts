@@ -1,4 +1,6 @@
+import { KeyValueStore } from "@nezuko/core"
 import { DEMO } from "@nezuko/telegram-sandbox"
+import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type BotHarness, newUser as makeUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
 
@@ -108,6 +110,15 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
     h.driver.sendCommand(carol, G, "unprotect", `@${N.username}`)
     const restore = await h.driver.waitForRestrict(G, u.id, { after: unlink })
     expect((restore.params.permissions as Record<string, boolean>).can_send_messages).toBe(true)
+    // The re-check is a durable job (reevaluate_pending); News is then linked nowhere, so its cached answers
+    // go too (CACHE-5).
+    const job = () => h.query<{ state: string; result: { released: number; forgotten: number } | null }>(
+      `SELECT state, result FROM scheduled_jobs WHERE kind = 'reevaluate_pending' AND payload @> '{"channel_id": ${N.id}}'`)
+    await expect.poll(async () => (await job()).map((j) => j.state), { timeout: 5_000 }).toEqual(["done"])
+    expect((await job())[0]?.result?.released).toBe(1)
+    expect((await job())[0]?.result?.forgotten).toBeGreaterThanOrEqual(1)
+    const cached = await h.runtime.runPromise(Effect.flatMap(KeyValueStore, (store) => store.get(`verify:${N.id}:${u.id}`)))
+    expect(cached).toEqual(Option.none())
     const relink = h.driver.mark()
     h.driver.sendCommand(carol, G, "protect", `@${N.username}`)
     expect(String((await h.driver.waitForBotMessage(G, { after: relink })).params.text)).toContain(N.title)

@@ -14,6 +14,7 @@ import { GroupDirectory } from "./GroupDirectory.js"
 import { GroupMigration } from "./GroupMigration.js"
 import { GroupPermissions } from "./GroupPermissions.js"
 import { GroupProtection } from "./GroupProtection.js"
+import { GroupRelease } from "./GroupRelease.js"
 import { JoinRequests } from "./JoinRequests.js"
 import { MemberChanges } from "./MemberChanges.js"
 import { Membership } from "./Membership.js"
@@ -42,7 +43,7 @@ export const EngineLive = Layer.mergeAll(
   Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default, Timeouts.Default, AdminReleases.Default,
   BotStatus.Default
 ).pipe(
-  Layer.provideMerge(Layer.merge(BatchScan.Default, Reconciler.Default)),
+  Layer.provideMerge(Layer.mergeAll(BatchScan.Default, Reconciler.Default, GroupRelease.Default)),
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default, JoinRequests.Default)),
   Layer.provideMerge(UnmuteRetries.Default),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default, GroupMigration.Default)),

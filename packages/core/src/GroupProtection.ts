@@ -1,15 +1,12 @@
 import { SqlClient } from "@effect/sql"
-import { AuditRepo, ChannelRepo, GroupRepo, JoinRequestRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo } from "@nezuko/db"
+import { AuditRepo, ChannelRepo, GroupRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo } from "@nezuko/db"
 import { AuditEntry, ChannelId, type ChatId, MaxChannelsPerGroup, type UserId } from "@nezuko/domain"
 import { Clock, Effect, Option } from "effect"
 import { BatchScan } from "./BatchScan.js"
 import { ChatAdmins } from "./ChatAdmins.js"
+import { GroupRelease } from "./GroupRelease.js"
 import { GroupDirectory, joinUrl, type LinkedChannel } from "./GroupDirectory.js"
 import { ChannelResolver, missingGroupRights, ProtectRefused, type ResolvedChannel } from "./ProtectChecks.js"
-import { Membership } from "./Membership.js"
-import { Protection } from "./Protection.js"
-import { UnmuteRetries } from "./Reconcile.js"
-import { Verification } from "./Verification.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { channelLabel, escapeHtml, text } from "./Texts.js"
 
@@ -33,13 +30,9 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
     const directory = yield* GroupDirectory
     const admins = yield* ChatAdmins
     const resolver = yield* ChannelResolver
-    const protection = yield* Protection
-    const joinRequests = yield* JoinRequestRepo
     const vlog = yield* VerificationLogRepo
-    const membership = yield* Membership
-    const verification = yield* Verification
     const batchScan = yield* BatchScan
-    const unmute = yield* UnmuteRetries
+    const release = yield* GroupRelease
     const me = yield* Effect.cached(telegram.getMe())
 
     const record = (actor: UserId, action: string, groupId: ChatId, oldValue: unknown, newValue: unknown) =>
@@ -126,31 +119,6 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
     })
 
     /** Restores every bot-owned pending restriction and deletes its prompt (BOT-16's release_all). */
-    const releaseAll = (groupId: ChatId, reason: string) =>
-      Effect.gen(function* () {
-        const pending = yield* restrictions.pendingInGroup(groupId)
-        let released = 0
-        for (const r of pending) {
-          if (!(yield* restrictions.close(r.id, "released", reason))) continue
-          released++
-          yield* unmute.restore(r, 2)
-          if (r.promptMessageId !== null) yield* Effect.ignore(protection.deleteMessage(groupId, r.promptMessageId, 2))
-        }
-        return released
-      })
-
-    /** After a channel is unlinked, pending users who now miss nothing are released (BOT-16's reevaluate_pending). */
-    const reevaluatePending = (groupId: ChatId, remaining: ReadonlyArray<ChannelId>) =>
-      Effect.gen(function* () {
-        for (const record of yield* restrictions.pendingInGroup(groupId)) {
-          const startedAt = yield* Clock.currentTimeMillis
-          const checks = yield* membership.checkAll(remaining, record.userId)
-          if (checks.every((c) => c.result === "member")) {
-            yield* verification.release(record, "manual", "unlink", startedAt, checks.every((c) => c.cached))
-          }
-        }
-      })
-
     const unprotect = Effect.fn("GroupProtection.unprotect")(function* (chat: CommandChat, actor: UserId, ref: string | null) {
       if (chat.type !== "supergroup") return yield* new ProtectRefused({ reply: "This works in supergroups only." })
       if (!(yield* admins.isAuthorized(chat.id, actor))) return yield* new ProtectRefused({ reply: "Only admins with the Ban users right can use /unprotect." })
@@ -164,15 +132,14 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
           yield* channels.unlink(chat.id, target.chatId)
           yield* record(actor, "bot.unprotect", chat.id, { channels: linked.map((c) => c.chatId) }, { channels: linked.filter((c) => c !== target).map((c) => c.chatId) })
           yield* directory.invalidate(chat.id)
-          yield* reevaluatePending(chat.id, linked.filter((c) => c !== target).map((c) => c.chatId))
+          yield* release.unlinked(chat.id, target.chatId)
           return `${channelLabel(target)} is no longer required. Members still need: ${linked.filter((c) => c !== target).map(channelLabel).join(", ")}.`
         }
       }
       if (!group.value.enabled) return "Already off; /protect turns it back on with the saved channels."
       yield* groups.setEnabled(chat.id, false)
       yield* directory.invalidate(chat.id)
-      yield* joinRequests.abandonPending(chat.id)
-      const released = yield* releaseAll(chat.id, "unprotect")
+      const released = yield* release.disabled(chat.id)
       yield* record(actor, "bot.unprotect", chat.id, { enabled: true }, { enabled: false, released })
       return `Protection is off. ${released} ${released === 1 ? "member is" : "members are"} being released. /protect turns it back on with the saved channels.`
     })
@@ -206,6 +173,6 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
       ].join("\n")
     })
 
-    return { protect, unprotect, status, releaseAll } as const
+    return { protect, unprotect, status } as const
   })
 }) {}

@@ -21,6 +21,8 @@ export interface KeyValueStoreShape {
   readonly remove: (key: string) => Effect.Effect<void, StoreError>
   /** Increments a counter; the TTL is set when the counter is created (fixed window). */
   readonly increment: (key: string, ttl: Duration.DurationInput) => Effect.Effect<number, StoreError>
+  /** Deletes every key starting with `prefix` (Redis: SCAN + UNLINK in batches, never KEYS); returns how many. */
+  readonly removePrefix: (prefix: string) => Effect.Effect<number, StoreError>
   /** Remaining time to live, None when the key does not exist. */
   readonly ttl: (key: string) => Effect.Effect<Option.Option<Duration.Duration>, StoreError>
 }
@@ -66,6 +68,23 @@ export const makeRedisStore = (redis: Context.Tag.Service<RedisClient>, prefix: 
     setIfAbsent: (key, value, ttl) =>
       Effect.map(redis.use((c) => c.set(k(key), value, "PX", ms(ttl), "NX")), (reply) => reply === "OK"),
     remove: (key) => Effect.asVoid(redis.use((c) => c.del(k(key)))),
+    removePrefix: (prefix) =>
+      redis.use(async (c) => {
+        // REDIS_KEY_PREFIX may hold glob characters; MATCH takes backslash escapes.
+        const pattern = `${k(prefix).replace(/[*?[\]\\]/g, "\\$&")}*`
+        // Collected first, unlinked after: ioredis-mock's cursor skips keys deleted mid-scan (Redis's does not).
+        const found = new Set<string>()
+        let cursor = "0"
+        do {
+          const [next, keys] = await c.scan(cursor, "MATCH", pattern, "COUNT", 500)
+          for (const key of keys) found.add(key)
+          cursor = next
+        } while (cursor !== "0")
+        const all = [...found]
+        let removed = 0
+        for (let i = 0; i < all.length; i += 500) removed += await c.unlink(...all.slice(i, i + 500))
+        return removed
+      }),
     increment: (key, ttl) =>
       Effect.map(
         // Create the counter with its TTL first; INCR keeps an existing TTL. (PEXPIRE … NX would do too, but
@@ -128,6 +147,12 @@ export const makeMemoryStore = (maxEntries: number): KeyValueStoreShape => {
         return true
       }),
     remove: (key) => Effect.sync(() => void entries.delete(key)),
+    removePrefix: (prefix) =>
+      Effect.sync(() => {
+        const doomed = [...entries.keys()].filter((key) => key.startsWith(prefix))
+        for (const key of doomed) entries.delete(key)
+        return doomed.length
+      }),
     increment: (key, ttl) =>
       Effect.map(now, (t) => {
         const entry = live(key, t)

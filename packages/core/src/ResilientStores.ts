@@ -55,6 +55,7 @@ export const layerResilientKeyValueStore = (prefix: string) =>
         setMany: (entries, ttl) => via.run((s) => s.setMany(entries, ttl)),
         setIfAbsent: (key, value, ttl) => via.run((s) => s.setIfAbsent(key, value, ttl)),
         remove: (key) => via.run((s) => s.remove(key)),
+        removePrefix: (prefix) => via.run((s) => s.removePrefix(prefix)),
         increment: (key, ttl) => via.run((s) => s.increment(key, ttl)),
         ttl: (key) => via.run((s) => s.ttl(key))
       }

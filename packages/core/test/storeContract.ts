@@ -38,6 +38,16 @@ export const storeContract = (name: string, layer: Layer.Layer<KeyValueStore, un
         expect(yield* store.getMany(["upd:1", "upd:3"])).toEqual([Option.none(), Option.none()])
       })))
 
+    test("removePrefix deletes exactly the keys under a prefix", () =>
+      run(Effect.gen(function* () {
+        const store = yield* KeyValueStore
+        yield* store.setMany(Array.from({ length: 1_200 }, (_, i) => [`verify:-100:${i}`, "1"] as const), ttl)
+        yield* store.set("verify:-1001:1", "1", ttl)
+        expect(yield* store.removePrefix("verify:-100:")).toBe(1_200)
+        expect(yield* store.getMany(["verify:-100:7", "verify:-1001:1"])).toEqual([Option.none(), Option.some("1")])
+        expect(yield* store.removePrefix("verify:-100:")).toBe(0)
+      })))
+
     test("values expire with their TTL", () =>
       run(Effect.gen(function* () {
         const store = yield* KeyValueStore

@@ -1,13 +1,13 @@
 import { SqlClient } from "@effect/sql"
 import {
-  type AuditContext, AuditTrail, ChannelResolver, Decisions, GroupDirectory, Membership, Protection, TelegramApi, Verification
+  type AuditContext, AuditTrail, ChannelResolver, Decisions, GroupDirectory, GroupRelease, Protection, TelegramApi, Verification
 } from "@nezuko/core"
 import { ChannelRepo, GroupRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
 import {
   ChannelId, type ChatId, Conflict, FieldError, MaxChannelsPerGroup, NotFound, type Restriction, type UserId, ValidationFailed
 } from "@nezuko/domain"
 import { SettingsRepo } from "@nezuko/db"
-import { Clock, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 
 const plain = (html: string) => html.replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&")
 
@@ -30,7 +30,7 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
     const telegram = yield* TelegramApi
     const protection = yield* Protection
     const verification = yield* Verification
-    const membership = yield* Membership
+    const groupRelease = yield* GroupRelease
     const decisions = yield* Decisions
     const me = yield* Effect.cached(telegram.getMe())
 
@@ -68,11 +68,9 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
           return row
         }))
         yield* directory.invalidate(chatId)
-        // /unprotect semantics: nobody stays muted by a group that no longer requires anything (BOT-16).
-        let released = 0
-        if (!enabled) {
-          for (const r of yield* restrictions.pendingInGroup(chatId)) if (yield* releaseOne(r, "unprotect")) released++
-        }
+        // /unprotect semantics: nobody stays muted by a group that no longer requires anything (BOT-16); the
+        // bot's jobs role releases them, `released` is how many it will.
+        const released = enabled ? 0 : yield* groupRelease.disabled(chatId)
         return { group: Option.getOrElse(updated, () => group), released }
       })
 
@@ -120,14 +118,7 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
         if (!removed) return yield* new NotFound({ resource: "linked channel", id: String(channelId) })
         yield* directory.invalidate(chatId)
         // Pending users who now miss nothing are released (BOT-16's reevaluate_pending).
-        const remaining = linked.map((c) => ChannelId.make(Number(c.chatId))).filter((c) => c !== channelId)
-        for (const record of yield* restrictions.pendingInGroup(chatId)) {
-          const startedAt = yield* Clock.currentTimeMillis
-          const checks = yield* membership.checkAll(remaining, record.userId).pipe(Effect.orElseSucceed(() => []))
-          if (remaining.length > 0 && checks.length === remaining.length && checks.every((c) => c.result === "member")) {
-            yield* verification.release(record, "manual", "unlink", startedAt, checks.every((c) => c.cached))
-          }
-        }
+        yield* groupRelease.unlinked(chatId, channelId)
       })
 
     /** Releases one pending user, or all of them (PANEL-6 Members). Returns how many were released. */

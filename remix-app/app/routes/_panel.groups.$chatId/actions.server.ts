@@ -91,7 +91,7 @@ export const act = Effect.gen(function* () {
     case "disable": {
       const done = yield* refused(admin.setEnabled(group.chatId, input.intent === "enable", ctx))
       if (done instanceof Response || !("group" in done)) return done
-      return back(group.chatId, "overview", input.intent === "enable" ? "Protection enabled." : `Protection disabled; ${done.released} member(s) released.`)
+      return back(group.chatId, "overview", input.intent === "enable" ? "Protection enabled." : `Protection disabled; ${done.released} member(s) being released.`)
     }
     case "link": {
       const done = yield* refused(admin.link(group.chatId, input.channel, ctx))
