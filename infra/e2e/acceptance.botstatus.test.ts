@@ -67,7 +67,8 @@ describe("the bot's own status (SPEC BOT-42 to BOT-45)", () => {
     // BOT-17: /status names the state with its reason, every channel with its link, and one mark per right.
     const statusMark = h.driver.mark()
     h.driver.sendCommand(carol.id, G, "status")
-    const status = String((await h.driver.waitForBotMessage(G, { after: statusMark })).params.text)
+    const reply = await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === G && String(c.params.text).includes("protection"), { after: statusMark })
+    const status = String(reply.params.text)
     expect(status).toContain("protection on, degraded (missing can_restrict_members)")
     expect(status).toContain(`<a href="https://t.me/${C.username}">link</a>`)
     expect(status).toContain("✓ Administrator  ✗ Ban users  ✓ Delete messages")
@@ -172,11 +173,15 @@ describe("the bot's own status (SPEC BOT-42 to BOT-45)", () => {
   })
 
   it("BOT-17: with the bot no longer an administrator, /status says protection is suspended and why", async () => {
+    const demoted = h.driver.mark()
     h.driver.setBotMember(G, "member")
     const [group] = await healthOf(h, "broken")
+    // BOT-44's notice goes out first; the reply wanted is /status's own.
+    await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === G && String(c.params.text).includes("no longer an administrator"), { after: demoted })
     const mark = h.driver.mark()
     h.driver.sendCommand(carol.id, G, "status")
-    const status = String((await h.driver.waitForBotMessage(G, { after: mark })).params.text)
+    const reply = await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === G && String(c.params.text).includes("protection"), { after: mark })
+    const status = String(reply.params.text)
     expect(status).toContain(`protection suspended (${group?.healthReason})`)
     expect(status).toContain("✗ Administrator  ✗ Ban users  ✗ Delete messages  ✗ Invite users")
     h.driver.setBotRights(G, {})

@@ -1,6 +1,6 @@
 import { DEMO } from "@nezuko/telegram-sandbox"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type BotHarness, newUser, startBot } from "./botHarness.js"
+import { type BotHarness, newUser, promptFor, startBot } from "./botHarness.js"
 
 const G = DEMO.group.id
 
@@ -30,6 +30,42 @@ describe("the bot against the sandbox: the reconciler and unmute retries (LIM-8,
     (await h.query<{ id: number }>(`INSERT INTO restrictions (group_id, user_id, trigger, restricted_until) VALUES (${G}, ${userId}, 'message', ${until}) RETURNING id`))[0]?.id ?? 0
   const muted = (userId: number) =>
     h.driver.setMember(G, userId, { status: "restricted", permissions: { can_send_messages: false }, untilDate: Math.floor(Date.now() / 1000) + 3_600 }, { silent: true })
+
+  it("BOT-28: a mute that fails transiently is retried by restrict_retry; when the ladder is used up, an alert", async () => {
+    const u = newUser(h, "Mute Later")
+    h.driver.injectFault({ method: "restrictChatMember", kind: "error", status: 500, count: 3 })
+    const mark = h.driver.mark()
+    const message = h.driver.sendMessage(u.id, G, "hi")
+    await h.driver.waitForDelete(G, message.message_id, { after: mark })
+    await promptFor(h, u.id, mark)
+    const [decision] = await waitFor<{ decision: string; errorCode: string | null }>(`SELECT decision, error_code FROM verification_log WHERE user_id = ${u.id}`)
+    expect(decision).toEqual({ decision: "restrict", errorCode: "TelegramTransient" })
+    const [retry] = await waitFor<{ id: number; delay: number; payload: { attempt: number } }>(
+      `SELECT id, extract(epoch FROM run_at - created_at)::int AS delay, payload FROM scheduled_jobs WHERE kind = 'restrict_retry' AND payload @> '{"user_id": ${u.id}}'`)
+    expect(retry?.payload.attempt).toBe(1)
+    expect(retry?.delay).toBeGreaterThanOrEqual(29)
+    expect(retry?.delay).toBeLessThanOrEqual(31)
+    const before = h.driver.mark()
+    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE id = ${retry?.id}`)
+    const [done] = await waitFor<{ result: { outcome: string } }>(`SELECT result FROM scheduled_jobs WHERE id = ${retry?.id} AND state = 'done'`)
+    expect(done?.result.outcome).toBe("muted")
+    await h.driver.waitForRestrict(G, u.id, { after: before })
+    const [record] = await h.query<{ restrictedUntil: Date | null }>(`SELECT restricted_until FROM restrictions WHERE user_id = ${u.id}`)
+    expect(record?.restrictedUntil?.getTime()).toBeGreaterThan(Date.now())
+
+    // The last rung fails as well: nobody is left silently unmuted.
+    const v = newUser(h, "Never Muted")
+    h.driver.injectFault({ method: "restrictChatMember", kind: "error", status: 500, count: 6 })
+    h.driver.sendMessage(v.id, G, "hi")
+    const [last] = await waitFor<{ id: number }>(`SELECT id FROM scheduled_jobs WHERE kind = 'restrict_retry' AND payload @> '{"user_id": ${v.id}}'`)
+    await h.query(`UPDATE scheduled_jobs SET run_at = now(), payload = jsonb_set(payload, '{attempt}', '4') WHERE id = ${last?.id}`)
+    const [alerted] = await waitFor<{ result: { outcome: string } }>(`SELECT result FROM scheduled_jobs WHERE id = ${last?.id} AND state = 'done'`)
+    expect(alerted?.result.outcome).toBe("alerted")
+    const [alert] = await waitFor<{ details: { user_id: number } }>(`SELECT details FROM alerts WHERE kind = 'mute_failed' AND group_id = ${G} AND resolved_at IS NULL`)
+    expect(alert?.details.user_id).toBe(v.id)
+    // The reconciler's tests below count the group's pending records: these two are not theirs.
+    await h.query(`UPDATE restrictions SET state = 'released' WHERE user_id IN (${u.id}, ${v.id})`)
+  }, 60_000)
 
   it("LIM-8: a pending record whose mute ran out is marked expired", async () => {
     const user = newUser(h, "Expired")

@@ -22,6 +22,7 @@ import { ChannelResolver } from "./ProtectChecks.js"
 import { PromptCoalescer } from "./PromptCoalescer.js"
 import { Protection } from "./Protection.js"
 import { Reconciler, UnmuteRetries } from "./Reconcile.js"
+import { RestrictRetries } from "./RestrictRetries.js"
 import { Restrictor } from "./Restrictor.js"
 import { Timeouts } from "./Timeouts.js"
 import { UserFlags } from "./UserFlags.js"
@@ -43,7 +44,7 @@ export const EngineLive = Layer.mergeAll(
   Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default, Timeouts.Default, AdminReleases.Default,
   BotStatus.Default
 ).pipe(
-  Layer.provideMerge(Layer.mergeAll(BatchScan.Default, Reconciler.Default, GroupRelease.Default)),
+  Layer.provideMerge(Layer.mergeAll(BatchScan.Default, Reconciler.Default, GroupRelease.Default, RestrictRetries.Default)),
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default, JoinRequests.Default)),
   Layer.provideMerge(UnmuteRetries.Default),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default, GroupMigration.Default)),

@@ -4,6 +4,8 @@ import { Clock, Duration, Effect, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
 import { requestHealthCheck } from "./BotStatus.js"
+import { isTransient } from "./Reconcile.js"
+import { scheduleRestrictRetry } from "./RestrictRetries.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
@@ -206,12 +208,22 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
               )
               yield* directory.invalidate(groupId)
             }
+            // BOT-28: a transient failure (retries used up, breaker open, budget full) starts restrict_retry's ladder.
+            if (isTransient(muted.left)) {
+              yield* scheduleRestrictRetry(jobs, { restriction_id: record.id, group_id: groupId, user_id: userId, attempt: 1 }).pipe(
+                Effect.catchAll((e) => Effect.logWarning(`could not schedule the mute retry: ${e._tag}`))
+              )
+            }
             // BOT-50: the group became a supergroup; re-key it so the next update is enforced under the new id.
             if (muted.left._tag === "TelegramChatMigrated") yield* followMigration(groupId, muted.left.newChatId)
             yield* Effect.logWarning(`mute failed: ${muted.left._tag}`).pipe(Effect.annotateLogs({ chat_id: String(groupId), user_id: String(userId) }))
           }
         }
-        if (req.silent !== true) errorCode ??= yield* prompt(req, record.id)
+        // The prompt goes out whatever became of the mute (BOT-28); the mute's error is the one logged.
+        if (req.silent !== true) {
+          const promptError = yield* prompt(req, record.id)
+          errorCode ??= promptError
+        }
         // Step 8 (BOT-38): the deadline is a durable job, so a restart loses none; `mute` means stay muted.
         if (req.group.settings.timeoutAction !== "mute" && record.deadlineAt !== null) {
           const payload: TimeoutPayload = { restriction_id: record.id, group_id: groupId, user_id: userId }

@@ -1,11 +1,14 @@
-import { Jobs, Reconciler, reconcileKind, UnmuteRetries, UnmuteRetryPayload, unmuteRetryKind } from "@nezuko/core"
+import {
+  Jobs, Reconciler, reconcileKind, RestrictRetries, RestrictRetryPayload, restrictRetryKind, UnmuteRetries, UnmuteRetryPayload, unmuteRetryKind
+} from "@nezuko/core"
 import { Clock, Duration, Effect, Layer, Schedule, Schema } from "effect"
 import { jobHandler } from "./JobRunner.js"
 
-/** The `reconcile` (LIM-8) and `unmute_retry` (OPS-16) kinds. An unmute retry schedules its own next attempt. */
+/** The `reconcile` (LIM-8), `unmute_retry` (OPS-16) and `restrict_retry` (BOT-28) kinds. A retry schedules its own next attempt. */
 export const ReconcileJobsLive = Layer.mergeAll(
   jobHandler(reconcileKind, Schema.Struct({}), () => Effect.flatMap(Reconciler, (r) => r.run())),
-  jobHandler(unmuteRetryKind, UnmuteRetryPayload, (payload) => Effect.flatMap(UnmuteRetries, (u) => u.retry(payload)))
+  jobHandler(unmuteRetryKind, UnmuteRetryPayload, (payload) => Effect.flatMap(UnmuteRetries, (u) => u.retry(payload))),
+  jobHandler(restrictRetryKind, RestrictRetryPayload, (payload) => Effect.flatMap(RestrictRetries, (r) => r.retry(payload)))
 )
 
 /** The leader's hourly duty: one queued `reconcile` job at a time (the dedupe key), so replicas never double it. */
