@@ -139,6 +139,25 @@ describe("the bot's own status (SPEC BOT-42 to BOT-45)", () => {
     expect(await h.query(`SELECT id FROM alerts WHERE (channel_id = ${C.id} OR group_id = ${G}) AND resolved_at IS NULL`)).toEqual([])
   })
 
+  it("CACHE-2: a channel Telegram says the bot cannot read is marked unverifiable at once, not at the next sweep", async () => {
+    h.driver.setBotMember(C.id, { status: "kicked" }, { silent: true })
+    const u = makeUser(h, "Uma")
+    h.driver.setMember(DEMO.news.id, u.id, { status: "member" }, { silent: true })
+    h.driver.sendMessage(u.id, G, "hi")
+    await waitFor<{ health: string }>(h, `SELECT health FROM channels WHERE chat_id = ${C.id}`, (rows) => rows[0]?.health === "unverifiable")
+    await healthOf(h, "degraded")
+    // Skipped from then on: the next member of News alone passes without C being asked.
+    const v = makeUser(h, "Vic")
+    h.driver.setMember(DEMO.news.id, v.id, { status: "member" }, { silent: true })
+    const mark = h.driver.mark()
+    h.driver.sendMessage(v.id, G, "hi")
+    expect((await waitForDecisions(h, `user_id = ${v.id} AND trigger = 'message'`))[0]?.decision).toBe("pass")
+    expect(h.driver.calls({ after: mark }).some((c) => c.method === "getChatMember" && Number(c.params.chat_id) === C.id && Number(c.params.user_id) === v.id)).toBe(false)
+    h.driver.setBotRights(C.id, {})
+    await waitFor<{ health: string }>(h, `SELECT health FROM channels WHERE chat_id = ${C.id}`, (rows) => rows[0]?.health === "ok")
+    await healthOf(h, "ok")
+  })
+
   it("BOT-45: the health check catches a missed my_chat_member update", async () => {
     h.driver.setBotRights(G, { can_restrict_members: false }, { silent: true })
     await h.query(`INSERT INTO scheduled_jobs (kind, run_at, payload) VALUES ('health_check', now(), '{"group_id": ${G}}')`)

@@ -1,6 +1,7 @@
 import { JoinRequestRepo, MemberRepo } from "@nezuko/db"
 import type { ChatId, UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Either, Option } from "effect"
+import { requestHealthCheck } from "./BotStatus.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { classifySender } from "./Classification.js"
 import { decide, verifiable } from "./Decide.js"
@@ -119,8 +120,22 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
     /** BOT-24: every linked channel, in parallel. */
     const membershipOf = (g: GroupSnapshot, user: Sender, startedAt: number) => {
       const channels = verifiable(g.channels)
-      return Effect.map(membership.checkAll(channels.map((c) => c.chatId), user.id, { priority: 1 }), (checks) => checked(g, channels, checks, startedAt))
+      return membership.checkAll(channels.map((c) => c.chatId), user.id, { priority: 1 }).pipe(
+        Effect.tap((checks) => (checks.some((c) => c.unknownReason === "chat_unavailable") ? unreadable(g) : Effect.void)),
+        Effect.map((checks) => checked(g, channels, checks, startedAt))
+      )
     }
+
+    /**
+     * CACHE-2: Telegram says a channel is unreadable (the bot was removed, the chat is gone) and no update told
+     * us. The health check, brought forward, marks it unverifiable and warns as BOT-43 says; once per group in
+     * 5 minutes, so a busy group does not queue one per message.
+     */
+    const unreadable = (g: GroupSnapshot) =>
+      store.setIfAbsent(`unreadable:${g.chatId}`, "1", Duration.minutes(5)).pipe(
+        Effect.flatMap((first) => (first ? requestHealthCheck(jobs, g.chatId) : Effect.void)),
+        Effect.catchAll((e) => Effect.logWarning(`could not bring the health check forward: ${e._tag}`))
+      )
 
     const channelIdentity = (m: MessageInput, g: GroupSnapshot, senderChatId: number) =>
       Effect.gen(function* () {
