@@ -7,7 +7,7 @@ import { GroupDirectory } from "./GroupDirectory.js"
 import { Jobs } from "./Jobs.js"
 import { UnmuteRetries } from "./Reconcile.js"
 import type { Priority } from "./RateLimiter.js"
-import { escapeHtml } from "./Texts.js"
+import { escapeHtml, text } from "./Texts.js"
 import { timeoutDedupeKey } from "./TimeoutRules.js"
 import { UserFlags } from "./UserFlags.js"
 import { Verification } from "./Verification.js"
@@ -76,6 +76,8 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
     const overrideHours = (groupId: ChatId) =>
       Effect.map(directory.get(groupId), Option.match({ onNone: () => 24, onSome: (g) => g.settings.adminOverrideHours }))
 
+    const utcMinute = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ")
+
     /** Closes one pending record as `released` (BOT-36 restore, prompt deleted, timeout cancelled); false if already closed. */
     const releaseRecord = (r: Restriction, by: string, reason: string, priority: Priority) =>
       Effect.gen(function* () {
@@ -106,19 +108,19 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
     const release = Effect.fn("AdminReleases.release")(function* (groupId: ChatId, actor: UserId, userId: UserId) {
       const { expiresAt, released } = yield* releaseOne(groupId, userId, actor, 0)
       yield* record(actor, "bot.release", groupId, null, { userId, released, exemptUntil: expiresAt?.toISOString() ?? null })
-      const name = yield* nameOf(userId)
-      const exempt = expiresAt === null ? "" : ` They are exempt from checks until ${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`
-      return released ? `Released ${name}.${exempt}` : `${name} had nothing pending here.${exempt}`
+      // `nameOf` is already HTML.
+      const head = text(released ? "release.ok" : "release.nothing_pending", { name: yield* nameOf(userId) }, { markup: ["name"] })
+      return expiresAt === null ? head : `${head} ${text("release.exempt_until", { until: utcMinute(expiresAt) })}`
     })
 
     /** `/release all`: counts the pending users and hands the work to a `release_all` job (P2). */
     const releaseAll = Effect.fn("AdminReleases.releaseAll")(function* (groupId: ChatId, actor: UserId) {
       const pending = yield* restrictions.pendingInGroup(groupId)
-      if (pending.length === 0) return "Nobody is pending here."
+      if (pending.length === 0) return text("release.none_pending")
       const payload: ReleaseAllPayload = { group_id: groupId, actor }
       yield* jobs.schedule(releaseAllKind, new Date(yield* Clock.currentTimeMillis), payload, `${releaseAllKind}:${groupId}`)
       yield* record(actor, "bot.release", groupId, null, { all: true, pending: pending.length })
-      return `Releasing ${pending.length} pending ${pending.length === 1 ? "member" : "members"}.`
+      return text(pending.length === 1 ? "release.all.one" : "release.all.other", { count: pending.length })
     })
 
     /** The `release_all` job: every pending user of the group, at P2. */
@@ -133,11 +135,19 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
 
     const list = Effect.fn("AdminReleases.list")(function* (groupId: ChatId) {
       const entries = yield* whitelist.list(groupId, whitelistListLimit)
-      if (entries.length === 0) return "The whitelist is empty. Add someone with /whitelist add (reply, id or @username)."
+      if (entries.length === 0) return text("whitelist.empty")
       const lines = yield* Effect.forEach(entries, (e) =>
         Effect.map(nameOf(UserId.make(e.userId)), (name) =>
-          `• ${name} — <code>${e.userId}</code>${e.groupId === null ? " (all groups)" : ""}${e.expiresAt === null ? "" : `, until ${e.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC`}`))
-      return [`<b>Whitelist</b> (${entries.length}${entries.length === whitelistListLimit ? ", the newest 50" : ""}):`, ...lines].join("\n")
+          text("whitelist.entry", {
+            name,
+            id: e.userId,
+            scope: e.groupId === null ? text("whitelist.entry.all_groups") : "",
+            until: e.expiresAt === null ? "" : text("whitelist.entry.until", { until: utcMinute(e.expiresAt) })
+          }, { markup: ["name", "scope", "until"] })))
+      const header = entries.length === whitelistListLimit
+        ? text("whitelist.header_capped", { count: entries.length, limit: whitelistListLimit })
+        : text("whitelist.header", { count: entries.length })
+      return [header, ...lines].join("\n")
     })
 
     /** BOT-19: a permanent entry for this group; a pending user is released at once. */
@@ -148,17 +158,16 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
       const released = Option.isSome(pending) ? yield* releaseRecord(pending.value, `tg:${actor}`, "whitelist", 0) : false
       yield* flags.forget(groupId, userId)
       yield* record(actor, "bot.whitelist", groupId, { userId, whitelisted: before }, { userId, whitelisted: true, released })
-      const name = yield* nameOf(userId)
-      return `${name} is whitelisted here.${released ? " Their pending check is released." : ""}`
+      return text(released ? "whitelist.added_released" : "whitelist.added", { name: yield* nameOf(userId) }, { markup: ["name"] })
     })
 
     const remove = Effect.fn("AdminReleases.remove")(function* (groupId: ChatId, actor: UserId, userId: UserId) {
       const removed = yield* whitelist.remove(groupId, userId)
       yield* flags.forget(groupId, userId)
       const name = yield* nameOf(userId)
-      if (!removed) return `${name} is not on this group's whitelist.`
+      if (!removed) return text("whitelist.not_listed", { name }, { markup: ["name"] })
       yield* record(actor, "bot.whitelist", groupId, { userId, whitelisted: true }, { userId, whitelisted: false })
-      return `${name} is no longer whitelisted here.`
+      return text("whitelist.removed", { name }, { markup: ["name"] })
     })
 
     return { resolve, release, releaseAll, runReleaseAll, list, add, remove } as const

@@ -4,27 +4,29 @@ import { callbackData } from "@nezuko/domain"
 import { Effect, Option } from "effect"
 import type { InlineKeyboardButton } from "grammy/types"
 import { GroupDirectory } from "./GroupDirectory.js"
-import { languages } from "./Texts.js"
+import { languages, text, type TextKey } from "./Texts.js"
 
 type Key = keyof SettingsValues
 
 /** The keys /settings can change in the chat (BOT-18 "In chat"), each with the values a press cycles through. */
-export const chatKeys: ReadonlyArray<{ readonly key: Key; readonly wire: string; readonly label: string; readonly values: ReadonlyArray<SettingsValues[Key]> }> = [
-  { key: "verifyOnJoin", wire: "verify_on_join", label: "Check newcomers", values: [true, false] },
-  { key: "enforcementMode", wire: "enforcement_mode", label: "Mode", values: ["mute", "delete_only"] },
-  { key: "deleteUnverifiedMessages", wire: "delete_unverified_messages", label: "Delete their messages", values: [true, false] },
-  { key: "timeoutAction", wire: "timeout_action", label: "On timeout", values: ["mute", "kick", "ban"] },
-  { key: "timeoutMinutes", wire: "timeout_minutes", label: "Timeout (min)", values: [5, 10, 30, 60, 1440] },
-  { key: "channelIdentityPolicy", wire: "channel_identity_policy", label: "Posts as a channel", values: ["block", "allow"] },
-  { key: "trustAdminAdded", wire: "trust_admin_added", label: "Trust members added by admins", values: [true, false] },
-  { key: "onLeave", wire: "on_leave", label: "On channel leave", values: ["restrict", "lazy"] },
-  { key: "joinGate", wire: "join_gate", label: "Join-request gate", values: [false, true] },
-  { key: "deleteServiceMessages", wire: "delete_service_messages", label: "Delete join/leave messages", values: [false, true] },
-  { key: "dryRun", wire: "dry_run", label: "Dry run", values: [false, true] },
-  { key: "language", wire: "language", label: "Language", values: languages }
+export const chatKeys: ReadonlyArray<{ readonly key: Key; readonly wire: string; readonly label: TextKey; readonly values: ReadonlyArray<SettingsValues[Key]> }> = [
+  { key: "verifyOnJoin", wire: "verify_on_join", label: "settings.key.verify_on_join", values: [true, false] },
+  { key: "enforcementMode", wire: "enforcement_mode", label: "settings.key.enforcement_mode", values: ["mute", "delete_only"] },
+  { key: "deleteUnverifiedMessages", wire: "delete_unverified_messages", label: "settings.key.delete_unverified_messages", values: [true, false] },
+  { key: "timeoutAction", wire: "timeout_action", label: "settings.key.timeout_action", values: ["mute", "kick", "ban"] },
+  { key: "timeoutMinutes", wire: "timeout_minutes", label: "settings.key.timeout_minutes", values: [5, 10, 30, 60, 1440] },
+  { key: "channelIdentityPolicy", wire: "channel_identity_policy", label: "settings.key.channel_identity_policy", values: ["block", "allow"] },
+  { key: "trustAdminAdded", wire: "trust_admin_added", label: "settings.key.trust_admin_added", values: [true, false] },
+  { key: "onLeave", wire: "on_leave", label: "settings.key.on_leave", values: ["restrict", "lazy"] },
+  { key: "joinGate", wire: "join_gate", label: "settings.key.join_gate", values: [false, true] },
+  { key: "deleteServiceMessages", wire: "delete_service_messages", label: "settings.key.delete_service_messages", values: [false, true] },
+  { key: "dryRun", wire: "dry_run", label: "settings.key.dry_run", values: [false, true] },
+  { key: "language", wire: "language", label: "settings.key.language", values: languages }
 ]
 
-const show = (value: unknown) => (value === true ? "on" : value === false ? "off" : String(value))
+// Enum values (mute, kick, …) are shown as their settings names, as in SPEC and the panel.
+const show = (value: unknown, language: string) =>
+  value === true ? text("settings.value.on", {}, { language }) : value === false ? text("settings.value.off", {}, { language }) : String(value)
 
 /** The /settings message and its cycling buttons (BOT-18). Every change is audited and reaches all replicas via `cfg:`. */
 export class ChatSettings extends Effect.Service<ChatSettings>()("@nezuko/core/ChatSettings", {
@@ -40,9 +42,14 @@ export class ChatSettings extends Effect.Service<ChatSettings>()("@nezuko/core/C
       }))
 
     const render = (values: SettingsValues) => {
-      const keyboard: Array<Array<InlineKeyboardButton>> = chatKeys.map((k) => [{ text: `${k.label}: ${show(values[k.key])}`, callback_data: callbackData.settings(k.wire) }])
-      keyboard.push([{ text: "Close", callback_data: callbackData.settingsClose }])
-      return { text: "<b>Settings</b> — tap a line to change it.", keyboard }
+      const language = values.language
+      // Button texts are plain text, not HTML: nothing in them is escaped.
+      const keyboard: Array<Array<InlineKeyboardButton>> = chatKeys.map((k) => [{
+        text: text("settings.button", { label: text(k.label, {}, { language }), value: show(values[k.key], language) }, { language, markup: ["label", "value"] }),
+        callback_data: callbackData.settings(k.wire)
+      }])
+      keyboard.push([{ text: text("settings.close", {}, { language }), callback_data: callbackData.settingsClose }])
+      return { text: text("settings.title", {}, { language }), keyboard }
     }
 
     const view = Effect.fn("ChatSettings.view")(function* (groupId: ChatId) {

@@ -8,7 +8,7 @@ import { GroupRelease } from "./GroupRelease.js"
 import { GroupDirectory, joinUrl, type LinkedChannel } from "./GroupDirectory.js"
 import { ChannelResolver, missingGroupRights, ProtectRefused, type ResolvedChannel } from "./ProtectChecks.js"
 import { TelegramApi } from "./TelegramApi.js"
-import { channelLabel, escapeHtml, text } from "./Texts.js"
+import { channelLabel, text, type TextKey } from "./Texts.js"
 
 export interface CommandChat {
   readonly id: ChatId
@@ -41,18 +41,19 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
         outcome: "success", oldValue, newValue, ip: null, clientUa: null, requestId: null
       }))
 
+    const notAdmin = (command: string, language?: string) =>
+      new ProtectRefused({ reply: text("protect.err.not_admin", { command }, { language }), notAdmin: true })
+
     // BOT-13 steps 1–3.
-    const preflight = (chat: CommandChat, actor: UserId, joinGate: boolean) =>
+    const preflight = (chat: CommandChat, actor: UserId, joinGate: boolean, language: string | undefined) =>
       Effect.gen(function* () {
-        if (chat.type === "private" || chat.type === "channel") return yield* new ProtectRefused({ reply: text("private.groups_only") })
-        if (chat.type === "group") {
-          return yield* new ProtectRefused({ reply: "Restrictions need a supergroup. Make the group public once, or turn on chat history for new members, and Telegram converts it; then send /protect again." })
-        }
-        if (!(yield* admins.isAuthorized(chat.id, actor))) return yield* new ProtectRefused({ reply: "Only admins with the Ban users right can use /protect." })
+        if (chat.type === "private" || chat.type === "channel") return yield* new ProtectRefused({ reply: text("private.groups_only", {}, { language }) })
+        if (chat.type === "group") return yield* new ProtectRefused({ reply: text("protect.err.basic_group", {}, { language }) })
+        if (!(yield* admins.isAuthorized(chat.id, actor))) return yield* notAdmin("protect", language)
         const bot = yield* me
         const mine = yield* telegram.getChatMember({ chat_id: chat.id, user_id: bot.id })
         const missing = missingGroupRights(mine, joinGate)
-        if (missing.length > 0) return yield* new ProtectRefused({ reply: `I need these rights in this group first: ${missing.join(", ")}. Open the group → Administrators → me, turn them on, then send /protect again.` })
+        if (missing.length > 0) return yield* new ProtectRefused({ reply: text("protect.err.group_rights", { rights: missing.join(", ") }, { language }) })
         return { bot, mine }
       })
 
@@ -65,20 +66,20 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
         }
       })
 
-    const protectReply = (title: string, linked: ReadonlyArray<{ readonly title: string; readonly username: string | null }>) =>
-      `Protection is on for <b>${escapeHtml(title)}</b>. Members must join:\n${linked.map((c) => `• ${channelLabel(c)}`).join("\n")}\n\n` +
-      "Anyone who hasn't joined every channel is muted and shown what to join, and released as soon as they have. Fine-tune with /settings."
+    const bullets = (linked: ReadonlyArray<{ readonly title: string; readonly username: string | null }>) =>
+      linked.map((c) => `• ${channelLabel(c)}`).join("\n")
 
     const protect = Effect.fn("GroupProtection.protect")(function* (chat: CommandChat, actor: UserId, refs: ReadonlyArray<string>) {
       const existing = yield* groups.findById(chat.id)
       const linkedBefore = yield* channels.linkedTo(chat.id)
       const stored = yield* settings.find(chat.id)
       const joinGate = Option.match(stored, { onNone: () => false, onSome: (s) => s.joinGate })
-      const { mine } = yield* preflight(chat, actor, joinGate)
+      const language = Option.getOrUndefined(Option.map(stored, (s) => s.language))
+      const { mine } = yield* preflight(chat, actor, joinGate, language)
       const enabledBefore = Option.match(existing, { onNone: () => false, onSome: (g) => g.enabled })
       if (refs.length === 0) {
-        if (linkedBefore.length === 0) return "Usage: <code>/protect @channel</code> — up to 5 channels, e.g. <code>/protect @my_channel @my_news</code>."
-        if (enabledBefore) return `Already protected. Members must join:\n${linkedBefore.map((c) => `• ${channelLabel(c)}`).join("\n")}`
+        if (linkedBefore.length === 0) return text("protect.usage", {}, { language })
+        if (enabledBefore) return text("protect.already", { channels: bullets(linkedBefore) }, { language })
       }
       // BOT-13 steps 4–7 for every reference before anything is written; step 8 the limit. Without references
       // (turning protection back on) the saved channels are checked the same way (BOT-11).
@@ -88,7 +89,9 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
       const fresh = resolved.filter((r, i) =>
         !linkedBefore.some((c) => Number(c.chatId) === r.chat.id) && resolved.findIndex((o) => o.chat.id === r.chat.id) === i)
       if (linkedBefore.length + fresh.length > MaxChannelsPerGroup) {
-        return yield* new ProtectRefused({ reply: `A group can require at most ${MaxChannelsPerGroup} channels; this would make ${linkedBefore.length + fresh.length}.` })
+        return yield* new ProtectRefused({
+          reply: text("protect.err.too_many", { max: MaxChannelsPerGroup, count: linkedBefore.length + fresh.length }, { language })
+        })
       }
       const row = yield* groupRow(chat)
       yield* sql.withTransaction(Effect.gen(function* () {
@@ -115,61 +118,77 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
       if (!enabledBefore || fresh.length > 0) {
         yield* batchScan.start(chat.id).pipe(Effect.catchAll((e) => Effect.logWarning(`could not start the batch scan: ${e._tag}`)))
       }
-      return protectReply(row.title, yield* channels.linkedTo(chat.id))
+      return text("protect.ok", { group: row.title, channels: bullets(yield* channels.linkedTo(chat.id)) }, { language })
     })
 
     /** Restores every bot-owned pending restriction and deletes its prompt (BOT-16's release_all). */
     const unprotect = Effect.fn("GroupProtection.unprotect")(function* (chat: CommandChat, actor: UserId, ref: string | null) {
-      if (chat.type !== "supergroup") return yield* new ProtectRefused({ reply: "This works in supergroups only." })
-      if (!(yield* admins.isAuthorized(chat.id, actor))) return yield* new ProtectRefused({ reply: "Only admins with the Ban users right can use /unprotect." })
+      if (chat.type !== "supergroup") return yield* new ProtectRefused({ reply: text("unprotect.err.supergroup_only") })
+      if (!(yield* admins.isAuthorized(chat.id, actor))) return yield* notAdmin("unprotect")
       const group = yield* groups.findById(chat.id)
       const linked = yield* channels.linkedTo(chat.id)
-      if (Option.isNone(group) || linked.length === 0) return "This group isn't protected."
+      if (Option.isNone(group) || linked.length === 0) return text("unprotect.not_protected")
       if (ref !== null) {
         const target = linked.find((c) => c.username?.toLowerCase() === ref.replace(/^@|^(https?:\/\/)?t\.me\//i, "").toLowerCase() || String(c.chatId) === ref)
-        if (!target) return `${escapeHtml(ref)} is not one of this group's channels.`
+        if (!target) return text("unprotect.err.not_linked", { ref })
         if (linked.length > 1) {
           yield* channels.unlink(chat.id, target.chatId)
           yield* record(actor, "bot.unprotect", chat.id, { channels: linked.map((c) => c.chatId) }, { channels: linked.filter((c) => c !== target).map((c) => c.chatId) })
           yield* directory.invalidate(chat.id)
           yield* release.unlinked(chat.id, target.chatId)
-          return `${channelLabel(target)} is no longer required. Members still need: ${linked.filter((c) => c !== target).map(channelLabel).join(", ")}.`
+          return text("unprotect.dropped", { channel: channelLabel(target), channels: linked.filter((c) => c !== target).map(channelLabel).join(", ") }, {
+            markup: ["channel", "channels"]
+          })
         }
       }
-      if (!group.value.enabled) return "Already off; /protect turns it back on with the saved channels."
+      if (!group.value.enabled) return text("unprotect.already_off")
       yield* groups.setEnabled(chat.id, false)
       yield* directory.invalidate(chat.id)
       const released = yield* release.disabled(chat.id)
       yield* record(actor, "bot.unprotect", chat.id, { enabled: true }, { enabled: false, released })
-      return `Protection is off. ${released} ${released === 1 ? "member is" : "members are"} being released. /protect turns it back on with the saved channels.`
+      return text(released === 1 ? "unprotect.ok.one" : "unprotect.ok.other", { count: released })
     })
 
     const status = Effect.fn("GroupProtection.status")(function* (chat: CommandChat, actor: UserId) {
-      if (!(yield* admins.isAuthorized(chat.id, actor))) return yield* new ProtectRefused({ reply: "Only admins with the Ban users right can use /status." })
+      if (!(yield* admins.isAuthorized(chat.id, actor))) return yield* notAdmin("status")
       const snapshot = yield* directory.get(chat.id)
-      if (Option.isNone(snapshot) || snapshot.value.channels.length === 0) return "This group isn't protected. Admins: use /protect @channel"
+      if (Option.isNone(snapshot) || snapshot.value.channels.length === 0) return text("status.not_protected")
       const g = snapshot.value
+      const t = (key: TextKey, values: Record<string, string | number> = {}, markup: ReadonlyArray<string> = []) =>
+        text(key, values, { language: g.settings.language, markup })
       const pending = (yield* restrictions.pendingInGroup(chat.id)).length
       const counts = yield* vlog.countByDecision(new Date((yield* Clock.currentTimeMillis) - 86_400_000), chat.id)
       const count = (d: "restrict" | "verify" | "pass") => counts[d] ?? 0
       const mark = (ok: boolean) => (ok ? "✓" : "✗")
       // The reason lives on the group's row only; the hot path's snapshot does not carry it.
       const reason = Option.flatMap(yield* groups.findById(chat.id), (row) => Option.fromNullable(row.healthReason))
-      const why = Option.match(reason, { onNone: () => "", onSome: (r) => ` (${escapeHtml(r)})` })
+      const withReason = (state: string) =>
+        Option.match(reason, { onNone: () => state, onSome: (r) => t("status.state.reason", { state, reason: r }, ["state"]) })
       // BOT-4: without admin status (broken) or once removed nothing is enforced; degraded still enforces in part.
-      const state = !g.enabled ? "off" : g.health === "ok" ? "on" : g.health === "degraded" ? `on, degraded${why}` : `suspended${why}`
+      const state = !g.enabled
+        ? t("status.state.off")
+        : g.health === "ok"
+        ? t("status.state.on")
+        : withReason(t(g.health === "degraded" ? "status.state.degraded" : "status.state.suspended"))
       const link = (c: LinkedChannel) => {
         const url = joinUrl(c)
-        return url === null ? "no link" : `<a href="${escapeHtml(url)}">link</a>`
+        return url === null ? t("status.channel.no_link") : t("status.channel.link", { url })
       }
+      const health = (c: LinkedChannel) => t(c.health === "ok" ? "status.channel.ok" : "status.channel.unverifiable")
+      const onOff = (on: boolean) => t(on ? "settings.value.on" : "settings.value.off")
       return [
-        `<b>${escapeHtml(g.title)}</b>: protection ${state}`,
-        "Channels:",
-        ...g.channels.map((c) => `• ${channelLabel(c)} · ${link(c)} · ${c.health === "ok" ? "✓" : "⚠ unverifiable"}`),
-        `Bot rights: ${mark(g.botStatus === "administrator")} Administrator  ${mark(g.botCanRestrict)} Ban users  ${mark(g.botCanDelete)} Delete messages  ${mark(g.botCanInvite)} Invite users`,
-        `Pending now: ${pending}`,
-        `Last 24 h: ${count("restrict")} restricted, ${count("verify")} verified, ${count("pass")} passed`,
-        `Timeout: ${g.settings.timeoutAction} after ${g.settings.timeoutMinutes} min · join gate ${g.settings.joinGate ? "on" : "off"} · dry run ${g.settings.dryRun ? "on" : "off"}`
+        t("status.header", { group: g.title, state }, ["state"]),
+        t("status.channels"),
+        ...g.channels.map((c) => t("status.channel", { channel: channelLabel(c), link: link(c), health: health(c) }, ["channel", "link", "health"])),
+        t("status.rights", { admin: mark(g.botStatus === "administrator"), restrict: mark(g.botCanRestrict), delete: mark(g.botCanDelete), invite: mark(g.botCanInvite) }),
+        t("status.pending", { count: pending }),
+        t("status.last_24h", { restricted: count("restrict"), verified: count("verify"), passed: count("pass") }),
+        t("status.settings", {
+          action: g.settings.timeoutAction,
+          minutes: g.settings.timeoutMinutes,
+          join_gate: onOff(g.settings.joinGate),
+          dry_run: onOff(g.settings.dryRun)
+        }, ["join_gate", "dry_run"])
       ].join("\n")
     })
 

@@ -9,11 +9,11 @@ export type PromptTemplate = "prompt.message" | "prompt.join" | "prompt.leave"
 
 const cut = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n - 1).join("")}…` : s)
 
-/** One URL button per missing channel that has a link (none for a channel without one), then the verify button. */
+/** One URL button per missing channel that has a link (none for a channel without one), then the verify button. Button texts are plain text, never HTML: nothing in them is escaped. */
 export const promptKeyboard = (missing: ReadonlyArray<LinkedChannel>, verifyData: string, settings: SettingsValues): Array<Array<InlineKeyboardButton>> => [
   ...missing.flatMap((c) => {
     const url = joinUrl(c)
-    return url ? [[{ text: text("prompt.join_button", { title: cut(c.title, 24) }), url }]] : []
+    return url ? [[{ text: text("prompt.join_button", { title: cut(c.title, 24) }, { markup: ["title"] }), url }]] : []
   }),
   [{ text: settings.buttonText ?? text("prompt.button"), callback_data: verifyData }]
 ]

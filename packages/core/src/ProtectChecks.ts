@@ -3,10 +3,13 @@ import { ChannelId, type ChannelRef, ChannelNotFound, chatIdOfRef, type InvalidC
 import { Data, Effect, Either, Option } from "effect"
 import type { ChatFullInfo, ChatMember } from "grammy/types"
 import { TelegramApi } from "./TelegramApi.js"
-import { escapeHtml } from "./Texts.js"
+import { text } from "./Texts.js"
 
-/** A /protect pre-flight failure: the reply names exactly what is wrong and where (BOT-13). */
-export class ProtectRefused extends Data.TaggedError("ProtectRefused")<{ readonly reply: string }> {}
+/**
+ * A /protect pre-flight failure: the reply names exactly what is wrong and where (BOT-13). `notAdmin` marks the
+ * authorization refusal (the bot answers it with its BOT-7 reply), so callers need not match translatable text.
+ */
+export class ProtectRefused extends Data.TaggedError("ProtectRefused")<{ readonly reply: string; readonly notAdmin?: boolean }> {}
 
 /** Telegram's UI names of the rights BOT-4 needs. */
 export const rightNames = { can_restrict_members: "Ban users", can_delete_messages: "Delete messages", can_invite_users: "Invite users via link" } as const
@@ -36,31 +39,29 @@ export class ChannelResolver extends Effect.Service<ChannelResolver>()("@nezuko/
 
     const resolve = Effect.fn("ChannelResolver.resolve")(function* (raw: string, botId: number, callerId: number) {
       const parsed: Either.Either<ChannelRef, InvalidChannelRef> = parseChannelRef(raw)
-      if (Either.isLeft(parsed)) return yield* new ProtectRefused({ reply: `${escapeHtml(raw)}: ${parsed.left.reason}` })
+      if (Either.isLeft(parsed)) return yield* new ProtectRefused({ reply: text("protect.err.invalid_ref", { ref: raw, reason: parsed.left.reason }) })
       const chat = yield* telegram.getChat({ chat_id: chatIdOfRef(parsed.right) }).pipe(
         Effect.catchTags({
           TelegramChatUnavailable: () => new ChannelNotFound({ ref: raw }),
           TelegramPermanent: () => new ChannelNotFound({ ref: raw })
         }),
         Effect.mapError((e) => e._tag === "ChannelNotFound"
-          ? new ProtectRefused({ reply: `I can't find ${escapeHtml(raw)}. Check the name, or add me to the channel first.` })
+          ? new ProtectRefused({ reply: text("protect.err.not_found", { ref: raw }) })
           : e)
       )
-      if (chat.type !== "channel") return yield* new ProtectRefused({ reply: `${escapeHtml(raw)} is not a channel.` })
-      const title = escapeHtml(chat.title ?? raw)
+      if (chat.type !== "channel") return yield* new ProtectRefused({ reply: text("protect.err.not_channel", { ref: raw }) })
+      const title = chat.title ?? raw
       const me = yield* telegram.getChatMember({ chat_id: chat.id, user_id: botId }).pipe(Effect.option)
       if (Option.isNone(me) || me.value.status !== "administrator") {
-        return yield* new ProtectRefused({
-          reply: `I'm not an admin in <b>${title}</b>, so I can't see who joined it. To fix it:\n1. Open ${title} → Administrators.\n2. Add me as an administrator (no rights are needed).\n3. Send /protect again.`
-        })
+        return yield* new ProtectRefused({ reply: text("protect.err.channel_admin", { title }) })
       }
       const probe = yield* telegram.getChatMember({ chat_id: chat.id, user_id: callerId }).pipe(Effect.either)
       if (Either.isLeft(probe) && probe.left._tag !== "TelegramUserNotFound") {
-        return yield* new ProtectRefused({ reply: `Telegram doesn't let me look up members of <b>${title}</b> right now; try again in a minute.` })
+        return yield* new ProtectRefused({ reply: text("protect.err.probe_failed", { title }) })
       }
       const link = yield* inviteLink(chat)
       if (Option.isNone(link)) {
-        return yield* new ProtectRefused({ reply: `Give me the 'Invite users via link' right in <b>${title}</b>, or set a link in the panel.` })
+        return yield* new ProtectRefused({ reply: text("protect.err.no_invite_link", { title }) })
       }
       return { ref: raw, chat, inviteLink: link.value.url, inviteLinkByBot: link.value.byBot } satisfies ResolvedChannel
     })

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest"
+import { ChannelId, defaultSettings } from "@nezuko/domain"
+import { promptKeyboard } from "../src/Prompts.js"
 import { channelLabel, escapeHtml, mention, text } from "../src/Texts.js"
 
 describe("texts (BOT-53, BOT-26)", () => {
@@ -12,6 +14,19 @@ describe("texts (BOT-53, BOT-26)", () => {
   it("names channels by title, adding @username only when there is one", () => {
     expect(channelLabel({ title: "Demo News", username: "demo_news" })).toBe("<b>Demo News</b> (@demo_news)")
     expect(channelLabel({ title: "Private", username: null })).toBe("<b>Private</b>")
+  })
+
+  it("escapes plain values of command replies but not the markup passed in", () => {
+    expect(text("unprotect.err.not_linked", { ref: "<a&b>" })).toBe("&lt;a&amp;b&gt; is not one of this group's channels.")
+    expect(text("unprotect.dropped", { channel: channelLabel({ title: "A&B", username: null }), channels: "<b>C</b>" }, { markup: ["channel", "channels"] }))
+      .toBe("<b>A&amp;B</b> is no longer required. Members still need: <b>C</b>.")
+    expect(text("status.header", { group: "Tom & <Jerry>", state: "on, degraded (x &lt; y)" }, { markup: ["state"] }))
+      .toBe("<b>Tom &amp; &lt;Jerry&gt;</b>: protection on, degraded (x &lt; y)")
+  })
+
+  it("button texts are plain text: a channel title is shown as it is, not escaped", () => {
+    const channel = { chatId: ChannelId.make(-1001), title: "Tom & <Jerry>", username: "tj", inviteLink: null, health: "ok" as const }
+    expect(promptKeyboard([channel], "nz:v:1", defaultSettings)[0]?.[0]?.text).toBe("Join Tom & <Jerry>")
   })
 
   it("cuts long names to 64 characters and uses a group's custom text when set", () => {

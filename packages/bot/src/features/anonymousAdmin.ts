@@ -31,7 +31,7 @@ export const askAnonymousAdmin = (input: MessageInput, chat: CommandChat, comman
     }), ttl)
     const ask = yield* telegram.sendMessage({
       chat_id: chat.id, text: text("anon.confirm", { command: command.name }), parse_mode: "HTML",
-      reply_markup: { inline_keyboard: [[{ text: "✅ Confirm", callback_data: callbackData.anonymous(token) }]] },
+      reply_markup: { inline_keyboard: [[{ text: text("anon.confirm_button"), callback_data: callbackData.anonymous(token) }]] },
       ...(input.threadId === null ? {} : { message_thread_id: input.threadId })
     }, { priority: 2, kind: "send" })
     // BOT-8: nothing stays behind when nobody confirms; the question and the command go when the token expires

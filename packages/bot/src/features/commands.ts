@@ -1,5 +1,5 @@
 import {
-  AdminReleases, ChatAdmins, ChatSettings, type CommandChat, Enforcement, escapeHtml, GroupDirectory, GroupProtection, Jobs, KeyValueStore,
+  AdminReleases, ChatAdmins, ChatSettings, type CommandChat, Enforcement, GroupDirectory, GroupProtection, Jobs, KeyValueStore,
   type MessageInput, parseUserRef, ProtectRefused, TelegramApi, text, type UserRef
 } from "@nezuko/core"
 import { RestrictionRepo } from "@nezuko/db"
@@ -77,7 +77,7 @@ export const runCommand = (input: MessageInput, chat: CommandChat, command: Comm
       // BOT-9/BOT-10: a short version in groups, with a button into the private chat.
       return yield* command.name === "help"
         ? replyAndClean(input, text("help.group"), { markup: { inline_keyboard: [[{ text: text("help.private_button"), url: `https://t.me/${me.username}?start=setup` }]] } })
-        : replyAndClean(input, "Admins: use /protect @channel")
+        : replyAndClean(input, text("start.group"))
     }
     if (!adminCommands.has(command.name)) return yield* Effect.flatMap(Enforcement, (e) => e.onMessage(input))
     const admins = yield* ChatAdmins
@@ -100,13 +100,10 @@ export const runCommand = (input: MessageInput, chat: CommandChat, command: Comm
     const outcome = yield* Effect.either(work)
     if (outcome._tag === "Right") return yield* replyAndClean(input, outcome.right)
     const failure = outcome.left
-    if (failure instanceof ProtectRefused && failure.reply.startsWith("Only admins")) return yield* notAdmin(input, command.name)
+    if (failure instanceof ProtectRefused && failure.notAdmin === true) return yield* notAdmin(input, command.name)
     yield* Effect.logInfo(`/${command.name} refused: ${failure._tag}`)
-    yield* replyAndClean(input, failure instanceof ProtectRefused ? failure.reply : "Telegram did not answer in time; please try again in a minute.")
+    yield* replyAndClean(input, failure instanceof ProtectRefused ? failure.reply : text("command.failed"))
   })
-
-const whitelistUsage = "Use /whitelist to list, /whitelist add or /whitelist remove with a reply, a numeric id or a known @username."
-const releaseUsage = "Use /release with a reply, a numeric id or a known @username, or /release all."
 
 /** The command's user: an explicit argument first, else the replied-to message's sender. */
 const targetOf = (arg: string | undefined, replyTo: UserId | undefined): Option.Option<UserRef> | "invalid" =>
@@ -121,7 +118,7 @@ const withTarget = <E, R>(ref: Option.Option<UserRef> | "invalid", usage: string
     const userId = yield* Effect.flatMap(AdminReleases, (r) => r.resolve(ref.value))
     if (Option.isNone(userId)) {
       return ref.value._tag === "Username"
-        ? `I don't know @${escapeHtml(ref.value.username)} yet: reply to one of their messages or use their numeric id.`
+        ? text("target.unknown", { username: ref.value.username })
         : usage
     }
     return yield* then(userId.value)
@@ -135,12 +132,12 @@ const manualCommand = (input: MessageInput, command: Command) =>
     const verb = first?.toLowerCase()
     if (command.name === "release") {
       if (verb === "all") return yield* releases.releaseAll(input.groupId, input.from.id)
-      return yield* withTarget(targetOf(first, command.replyTo), releaseUsage, (userId) => releases.release(input.groupId, input.from.id, userId))
+      return yield* withTarget(targetOf(first, command.replyTo), text("release.usage"), (userId) => releases.release(input.groupId, input.from.id, userId))
     }
     if (verb === undefined && command.replyTo === undefined) return yield* releases.list(input.groupId)
     const explicit = verb === "add" || verb === "remove"
     const target = targetOf(explicit ? rest[0] : first, command.replyTo)
-    return yield* withTarget(target, whitelistUsage, (userId) =>
+    return yield* withTarget(target, text("whitelist.usage"), (userId) =>
       verb === "remove" ? releases.remove(input.groupId, input.from.id, userId) : releases.add(input.groupId, input.from.id, userId))
   })
 
