@@ -28,6 +28,7 @@ export const groupsApiSuite = (name: string, database: Layer.Layer<SqlClient.Sql
       sql((s) => s<{ outcome: string; oldValue: unknown; newValue: unknown; requestId: string | null }>`
         SELECT outcome, old_value, new_value, request_id FROM audit_log WHERE action = ${action} ORDER BY id`)
     const group = DEMO.group.id
+    const scans = () => sql((s) => s<{ state: string }>`SELECT state FROM scheduled_jobs WHERE kind = 'batch_scan' AND payload @> ${JSON.stringify({ group_id: DEMO.group.id })}::jsonb`)
 
     beforeAll(async () => {
       sandbox = await startSandbox({ host: "127.0.0.1", demo: true })
@@ -85,6 +86,9 @@ export const groupsApiSuite = (name: string, database: Layer.Layer<SqlClient.Sql
       expect((await audits("group.disable")).at(-1)).toMatchObject({ outcome: "success", oldValue: { enabled: true }, newValue: { enabled: false }, requestId: "patch-group-0001" })
       const on = await admin.send(`/api/v1/groups/${group}`, { method: "PATCH", json: { enabled: true }, headers: { "x-csrf-token": admin.csrf } })
       expect((await json(on)).data.enabled).toBe(true)
+      // BOT-48: enabling queues the batch scan, as /protect does (the bot's jobs role runs it).
+      expect(await scans()).toEqual([{ state: "queued" }])
+      await sql((s) => s`DELETE FROM scheduled_jobs WHERE kind = 'batch_scan'`)
       const noChannels = await admin.send("/api/v1/groups/-1002000000050", { method: "PATCH", json: { enabled: true }, headers: { "x-csrf-token": admin.csrf } })
       expect(noChannels.status).toBe(422)
       expect((await json(noChannels)).errors[0].field).toBe("/enabled")
@@ -116,6 +120,7 @@ export const groupsApiSuite = (name: string, database: Layer.Layer<SqlClient.Sql
       expect(created.status).toBe(201)
       expect(created.headers.get("location")).toBe(`/api/v1/channels/${DEMO.news.id}`)
       expect((await json(created)).data).toMatchObject({ chat_id: DEMO.news.id, title: DEMO.news.title })
+      expect(await scans()).toEqual([{ state: "queued" }]) // BOT-48: a new channel in a protected group
       expect((await link(`@${DEMO.news.username}`)).status).toBe(409)
       const unknown = await link("@no_such_channel_here")
       expect(unknown.status).toBe(422)

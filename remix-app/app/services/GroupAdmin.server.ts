@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import {
-  type AuditContext, AuditTrail, ChannelResolver, Decisions, GroupDirectory, GroupRelease, Protection, TelegramApi, Verification
+  type AuditContext, AuditTrail, BatchScan, ChannelResolver, Decisions, GroupDirectory, GroupRelease, Protection, TelegramApi, Verification
 } from "@nezuko/core"
 import { ChannelRepo, GroupRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
 import {
@@ -31,6 +31,7 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
     const protection = yield* Protection
     const verification = yield* Verification
     const groupRelease = yield* GroupRelease
+    const batchScan = yield* BatchScan
     const decisions = yield* Decisions
     const me = yield* Effect.cached(telegram.getMe())
 
@@ -49,6 +50,9 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
         yield* decisions.record({ groupId: record.groupId, userId: record.userId, trigger: "manual", decision: "release", reason: by })
         return true
       })
+
+    /** A scan that cannot be queued does not undo the change that asked for it; the panel's "Scan members" can retry. */
+    const scan = (chatId: ChatId) => batchScan.start(chatId).pipe(Effect.catchAll((e) => Effect.logWarning(`could not start the batch scan: ${e._tag}`)))
 
     const setEnabled = (chatId: ChatId, enabled: boolean, context: AuditContext) =>
       Effect.gen(function* () {
@@ -71,12 +75,14 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
         // /unprotect semantics: nobody stays muted by a group that no longer requires anything (BOT-16); the
         // bot's jobs role releases them, `released` is how many it will.
         const released = enabled ? 0 : yield* groupRelease.disabled(chatId)
+        // BOT-48: as /protect does, turning protection on scans the members seen so far.
+        if (enabled) yield* scan(chatId)
         return { group: Option.getOrElse(updated, () => group), released }
       })
 
     const link = (chatId: ChatId, ref: string, context: AuditContext) =>
       Effect.gen(function* () {
-        yield* groupOf(chatId)
+        const group = yield* groupOf(chatId)
         const bot = yield* me
         const resolved = yield* resolver.resolve(ref, bot.id, bot.id).pipe(
           Effect.catchTag("ProtectRefused", (e) => new ValidationFailed({ errors: [new FieldError({ field: "/channel", message: plain(e.reply) })] }))
@@ -98,6 +104,8 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
           return row
         }))
         yield* directory.invalidate(chatId)
+        // BOT-48: members seen so far are checked against the new channel too (a scan at P2 in the bot's jobs role).
+        if (group.enabled) yield* scan(chatId)
         return channel
       })
 
