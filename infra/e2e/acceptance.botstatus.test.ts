@@ -158,11 +158,16 @@ describe("the bot's own status (SPEC BOT-42 to BOT-45)", () => {
     await healthOf(h, "ok")
   })
 
-  it("BOT-45: the health check catches a missed my_chat_member update", async () => {
+  it("BOT-45: the health check catches a missed my_chat_member update and refreshes a channel's link", async () => {
     h.driver.setBotRights(G, { can_restrict_members: false }, { silent: true })
+    await h.query(`UPDATE channels SET invite_link = 'https://t.me/+revoked', invite_link_by_bot = true WHERE chat_id = ${C.id}`)
     await h.query(`INSERT INTO scheduled_jobs (kind, run_at, payload) VALUES ('health_check', now(), '{"group_id": ${G}}')`)
     const [group] = await healthOf(h, "degraded")
     expect(group?.healthReason).toContain("can_restrict_members")
+    const [link] = await waitFor<{ inviteLink: string | null; inviteLinkByBot: boolean }>(h,
+      `SELECT invite_link, invite_link_by_bot FROM channels WHERE chat_id = ${C.id}`, (rows) => rows[0]?.inviteLink !== "https://t.me/+revoked")
+    expect(link?.inviteLink).toMatch(/^https:\/\/t\.me\/\+SBX/)
+    expect(link?.inviteLinkByBot).toBe(false)
     const job = await waitFor<{ state: string }>(h, `SELECT state FROM scheduled_jobs WHERE kind = 'health_check' AND payload @> '{"group_id": ${G}}' AND dedupe_key IS NULL`, (rows) => rows[0]?.state === "done")
     expect(job).toHaveLength(1)
     h.driver.setBotRights(G, { can_restrict_members: true })

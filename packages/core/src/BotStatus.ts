@@ -303,7 +303,8 @@ export class BotStatus extends Effect.Service<BotStatus>()("@nezuko/core/BotStat
         if (Option.isSome(mine) && (mine.value.status === "administrator") !== (c.health === "ok")) yield* onChannel({ channelId: c.chatId, rights: mine.value })
         const info = yield* telegram.getChat({ chat_id: c.chatId }, { priority: 2 }).pipe(Effect.option)
         if (Option.isSome(info)) {
-          yield* channels.refresh(c.chatId, { title: info.value.title ?? c.title, username: info.value.username ?? null })
+          // BOT-45 "and links": a revoked primary link is replaced by the current one, so prompts keep working.
+          yield* channels.refresh(c.chatId, { title: info.value.title ?? c.title, username: info.value.username ?? null, inviteLink: info.value.invite_link ?? null })
         }
       }).pipe(Effect.catchAllCause((cause) => Effect.logWarning("health check: one channel failed", cause))), { discard: true })
       if (Option.isSome(me)) {

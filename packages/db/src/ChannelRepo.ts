@@ -104,13 +104,22 @@ export class ChannelRepo extends Effect.Service<ChannelRepo>()("@nezuko/db/Chann
         WHERE chat_id = ${chatId}`))
 
     /**
-     * Title and username as getChat reports them now (BOT-45); an empty title keeps the stored one, and so does
-     * a subscriber count that was not (or could not be) read.
+     * Title, username and invite link as getChat reports them now (BOT-45); an empty title keeps the stored one,
+     * and so do a subscriber count and a link that were not (or could not be) read.
      */
-    const refresh = (chatId: ChannelId, info: { readonly title: string; readonly username: string | null; readonly subscriberCount?: number | null }) =>
+    const refresh = (chatId: ChannelId, info: {
+      readonly title: string
+      readonly username: string | null
+      readonly subscriberCount?: number | null
+      /** The chat's primary invite link as getChat reports it now; a missing one keeps the stored link. */
+      readonly inviteLink?: string | null
+    }) =>
       dbCall(Effect.asVoid(sql`
         UPDATE channels SET title = coalesce(nullif(${info.title}, ''), title), username = ${info.username},
           subscriber_count = coalesce(${info.subscriberCount ?? null}::int, subscriber_count),
+          invite_link_by_bot = CASE WHEN ${info.inviteLink ?? null}::text IS NULL OR ${info.inviteLink ?? null}::text = invite_link
+                                    THEN invite_link_by_bot ELSE false END,
+          invite_link = coalesce(${info.inviteLink ?? null}::text, invite_link),
           last_synced_at = now(), updated_at = now()
         WHERE chat_id = ${chatId}`))
 
