@@ -7,6 +7,8 @@ import { RedisClient } from "./Redis.js"
 export const CacheEvent = Schema.Union(
   Schema.Struct({ kind: Schema.Literal("verify"), channelId: Schema.Number, userId: Schema.Number }),
   Schema.Struct({ kind: Schema.Literal("group"), id: Schema.Number }),
+  /** A group's administrator list changed (ChatAdmins, CACHE-5). */
+  Schema.Struct({ kind: Schema.Literal("admins"), id: Schema.Number }),
   /** A group's whitelist or open restriction records changed (UserFlags). */
   Schema.Struct({ kind: Schema.Literal("flags"), id: Schema.Number }),
   /** Drop every copy: also raised locally when the listener reconnects, as events may have been missed. */

@@ -1,5 +1,6 @@
-import { type ChatId, type UserId } from "@nezuko/domain"
-import { Duration, Effect, Option, Schema } from "effect"
+import { ChatId, type UserId } from "@nezuko/domain"
+import { Duration, Effect, Option, Runtime, Schema } from "effect"
+import { CacheEvents } from "./CacheEvents.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { makeLocalCache } from "./LocalCache.js"
 import { TelegramApi } from "./TelegramApi.js"
@@ -22,6 +23,7 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
   scoped: Effect.gen(function* () {
     const store = yield* KeyValueStore
     const telegram = yield* TelegramApi
+    const events = yield* CacheEvents
     const key = (groupId: ChatId) => `adm:${groupId}`
 
     const fetch = (groupId: ChatId) =>
@@ -49,6 +51,15 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
     const local = yield* makeLocalCache({ capacity: 20_000, refreshAfter: Duration.seconds(7), maxAge: Duration.seconds(10), lookup: load })
     const list = (groupId: ChatId) => local.get(groupId)
 
+    // CACHE-5/CACHE-7: an admin promoted or demoted counts on every replica at once, not after its 10 s.
+    const invalidate = (groupId: ChatId) =>
+      Effect.all([local.invalidate(groupId), Effect.ignore(store.remove(key(groupId))), events.publish({ kind: "admins", id: groupId })], { discard: true })
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    yield* events.subscribe((event) => {
+      if (event.kind === "admins") runFork(local.invalidate(ChatId.make(event.id)))
+      else if (event.kind === "all") runFork(local.invalidateAll)
+    })
+
     return {
       list,
       isAdmin: (groupId: ChatId, userId: UserId) => Effect.map(list(groupId), (admins) => admins.some((a) => a.userId === userId)),
@@ -57,7 +68,7 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
       /** Creator, or an administrator with can_restrict_members (BOT-5). */
       isAuthorized: (groupId: ChatId, userId: UserId) =>
         Effect.map(list(groupId), (admins) => admins.some((a) => a.userId === userId && a.canRestrict)),
-      invalidate: (groupId: ChatId) => Effect.zipRight(local.invalidate(groupId), Effect.ignore(store.remove(key(groupId))))
+      invalidate
     } as const
   })
 }) {}
