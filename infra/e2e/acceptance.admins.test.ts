@@ -154,11 +154,16 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
 
   it("BOT-39/BOT-33: an admin lifting the mute wins (24 h exemption); a pending user who leaves closes the record", async () => {
     const { promptId, user: u } = await pendingUser(h, "Olga")
+    // A deadline as timeout_action = kick would have queued it: closing the record cancels it.
+    const [record] = await h.query<{ id: number }>(`SELECT id FROM restrictions WHERE user_id = ${u.id} AND state = 'pending'`)
+    await h.query(`INSERT INTO scheduled_jobs (kind, run_at, payload, dedupe_key) VALUES ('timeout', now() + interval '1 hour',
+      '{"restriction_id": ${record?.id}, "group_id": ${G}, "user_id": ${u.id}}', 'timeout:${record?.id}')`)
     const liftMark = h.driver.mark()
     h.driver.setMember(G, u.id, { status: "member" }, { by: DEMO.users.carol.id })
     await h.driver.waitForDelete(G, promptId, { after: liftMark })
     const rows = await waitForDecisions(h, `user_id = ${u.id} AND decision = 'release'`)
     expect(rows[0]?.reason).toBe("admin_override")
+    expect(await h.query(`SELECT state FROM scheduled_jobs WHERE dedupe_key = 'timeout:${record?.id}'`)).toEqual([{ state: "cancelled" }])
     const state = await h.query<{ state: string }>(`SELECT state FROM restrictions WHERE user_id = ${u.id}`)
     expect(state.map((r) => r.state)).toEqual(["overridden"])
     const quiet = h.driver.mark()

@@ -6,6 +6,8 @@ import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import type { Sender } from "./Inputs.js"
+import { Jobs } from "./Jobs.js"
+import { timeoutDedupeKey } from "./TimeoutRules.js"
 import { UserFlags } from "./UserFlags.js"
 import { Verification } from "./Verification.js"
 
@@ -33,6 +35,7 @@ export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core
     const decisions = yield* Decisions
     const verification = yield* Verification
     const flags = yield* UserFlags
+    const jobs = yield* Jobs
 
     const isAdminStatus = (m: ChatMember) => m.status === "creator" || m.status === "administrator"
 
@@ -49,6 +52,8 @@ export class MemberChanges extends Effect.Service<MemberChanges>()("@nezuko/core
       const closeWith = (state: "left_group" | "overridden" | "superseded", by: string) =>
         Effect.gen(function* () {
           if (!(yield* restrictions.close(record.id, state, by))) return false
+          // The deadline has nothing left to do (it would find the record closed); no job left behind.
+          yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(record.id)))
           yield* verification.deletePromptOf(record)
           return true
         })

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import {
-  type AuditContext, AuditTrail, BatchScan, ChannelResolver, Decisions, GroupDirectory, GroupRelease, Protection, TelegramApi, Verification
+  type AuditContext, AuditTrail, BatchScan, ChannelResolver, Jobs, timeoutDedupeKey, Decisions, GroupDirectory, GroupRelease, Protection, TelegramApi, Verification
 } from "@nezuko/core"
 import { ChannelRepo, GroupRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
 import {
@@ -32,6 +32,7 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
     const verification = yield* Verification
     const groupRelease = yield* GroupRelease
     const batchScan = yield* BatchScan
+    const jobs = yield* Jobs
     const decisions = yield* Decisions
     const me = yield* Effect.cached(telegram.getMe())
 
@@ -45,6 +46,7 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
     const releaseOne = (record: Restriction, by: string) =>
       Effect.gen(function* () {
         if (!(yield* restrictions.close(record.id, "released", by))) return false
+        yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(record.id)))
         yield* protection.restore(record, 1).pipe(Effect.catchAll((e) => Effect.logWarning(`restore from the panel failed: ${e._tag}`)))
         yield* verification.deletePromptOf(record)
         yield* decisions.record({ groupId: record.groupId, userId: record.userId, trigger: "manual", decision: "release", reason: by })
