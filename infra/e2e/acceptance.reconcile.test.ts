@@ -26,6 +26,17 @@ describe("the bot against the sandbox: the reconciler and unmute retries (LIM-8,
     const [job] = await h.query<{ id: number }>(`INSERT INTO scheduled_jobs (kind, run_at, payload) VALUES ('reconcile', now(), '{}') RETURNING id`)
     return (await waitFor<{ result: { released: number; expired: number } }>(`SELECT result FROM scheduled_jobs WHERE id = ${job?.id ?? 0} AND state = 'done'`))[0]?.result
   }
+  /** A retry ladder's first job (attempt 1, 30 s out), run now; its outcome. */
+  const firstRetryRunNow = async (where: string) => {
+    const [retry] = await waitFor<{ id: number; delay: number; payload: { attempt: number } }>(
+      `SELECT id, extract(epoch FROM run_at - created_at)::int AS delay, payload FROM scheduled_jobs WHERE ${where}`)
+    expect(retry?.payload.attempt).toBe(1)
+    expect(retry?.delay).toBeGreaterThanOrEqual(25)
+    expect(retry?.delay).toBeLessThanOrEqual(31)
+    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE id = ${retry?.id}`)
+    const [done] = await waitFor<{ result: { outcome: string } }>(`SELECT result FROM scheduled_jobs WHERE id = ${retry?.id} AND state = 'done'`)
+    return done?.result.outcome
+  }
   const pending = async (userId: number, until: string) =>
     (await h.query<{ id: number }>(`INSERT INTO restrictions (group_id, user_id, trigger, restricted_until) VALUES (${G}, ${userId}, 'message', ${until}) RETURNING id`))[0]?.id ?? 0
   const muted = (userId: number) =>
@@ -40,15 +51,8 @@ describe("the bot against the sandbox: the reconciler and unmute retries (LIM-8,
     await promptFor(h, u.id, mark)
     const [decision] = await waitFor<{ decision: string; errorCode: string | null }>(`SELECT decision, error_code FROM verification_log WHERE user_id = ${u.id}`)
     expect(decision).toEqual({ decision: "restrict", errorCode: "TelegramTransient" })
-    const [retry] = await waitFor<{ id: number; delay: number; payload: { attempt: number } }>(
-      `SELECT id, extract(epoch FROM run_at - created_at)::int AS delay, payload FROM scheduled_jobs WHERE kind = 'restrict_retry' AND payload @> '{"user_id": ${u.id}}'`)
-    expect(retry?.payload.attempt).toBe(1)
-    expect(retry?.delay).toBeGreaterThanOrEqual(29)
-    expect(retry?.delay).toBeLessThanOrEqual(31)
     const before = h.driver.mark()
-    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE id = ${retry?.id}`)
-    const [done] = await waitFor<{ result: { outcome: string } }>(`SELECT result FROM scheduled_jobs WHERE id = ${retry?.id} AND state = 'done'`)
-    expect(done?.result.outcome).toBe("muted")
+    expect(await firstRetryRunNow(`kind = 'restrict_retry' AND payload @> '{"user_id": ${u.id}}'`)).toBe("muted")
     await h.driver.waitForRestrict(G, u.id, { after: before })
     const [record] = await h.query<{ restrictedUntil: Date | null }>(`SELECT restricted_until FROM restrictions WHERE user_id = ${u.id}`)
     expect(record?.restrictedUntil?.getTime()).toBeGreaterThan(Date.now())
@@ -93,16 +97,8 @@ describe("the bot against the sandbox: the reconciler and unmute retries (LIM-8,
     const flakyId = await pending(flaky.id, "now() + interval '1 day'")
     h.driver.injectFault({ method: "restrictChatMember", kind: "error", status: 500, count: 3 })
     expect(await reconcile()).toMatchObject({ released: 1 })
-    const [retry] = await waitFor<{ id: number; delay: number; payload: { attempt: number } }>(
-      `SELECT id, extract(epoch FROM run_at - created_at)::int AS delay, payload FROM scheduled_jobs WHERE kind = 'unmute_retry' AND (payload->>'restriction_id')::bigint = ${flakyId}`
-    )
-    expect(retry?.payload.attempt).toBe(1)
-    expect(retry?.delay).toBeGreaterThanOrEqual(25)
-    expect(retry?.delay).toBeLessThanOrEqual(31)
     const before = h.driver.mark()
-    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE id = ${retry?.id}`)
-    const [done] = await waitFor<{ result: { outcome: string } }>(`SELECT result FROM scheduled_jobs WHERE id = ${retry?.id} AND state = 'done'`)
-    expect(done?.result.outcome).toBe("restored")
+    expect(await firstRetryRunNow(`kind = 'unmute_retry' AND (payload->>'restriction_id')::bigint = ${flakyId}`)).toBe("restored")
     await h.driver.waitForRestrict(G, flaky.id, { after: before })
   }, 60_000)
 
