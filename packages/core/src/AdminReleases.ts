@@ -1,14 +1,11 @@
 import { SqlClient } from "@effect/sql"
 import { AuditRepo, MemberRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
-import { AuditEntry, ChatId, type Restriction, UserId } from "@nezuko/domain"
+import { AuditEntry, ChatId, UserId } from "@nezuko/domain"
 import { Clock, Effect, Option, Schema } from "effect"
-import { Decisions } from "./Decisions.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import { Jobs } from "./Jobs.js"
-import { UnmuteRetries } from "./Reconcile.js"
 import type { Priority } from "./RateLimiter.js"
 import { escapeHtml, text } from "./Texts.js"
-import { timeoutDedupeKey } from "./TimeoutRules.js"
 import { UserFlags } from "./UserFlags.js"
 import { Verification } from "./Verification.js"
 
@@ -47,9 +44,7 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
     const members = yield* MemberRepo
     const audit = yield* AuditRepo
     const directory = yield* GroupDirectory
-    const unmute = yield* UnmuteRetries
     const verification = yield* Verification
-    const decisions = yield* Decisions
     const jobs = yield* Jobs
     const flags = yield* UserFlags
 
@@ -79,22 +74,11 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
     const utcMinute = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ")
 
     /** Closes one pending record as `released` (BOT-36 restore, prompt deleted, timeout cancelled); false if already closed. */
-    const releaseRecord = (r: Restriction, by: string, reason: string, priority: Priority) =>
-      Effect.gen(function* () {
-        const startedAt = yield* Clock.currentTimeMillis
-        if (!(yield* restrictions.close(r.id, "released", by))) return false
-        yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(r.id)))
-        yield* unmute.restore(r, priority)
-        yield* verification.deletePromptOf(r)
-        yield* decisions.record({ groupId: r.groupId, userId: r.userId, trigger: "manual", decision: "release", reason, channelIds: r.missingChannelIds, startedAt })
-        return true
-      })
-
     /** BOT-20 for one user: restore, close as released, exempt for admin_override_hours. */
     const releaseOne = (groupId: ChatId, userId: UserId, actor: UserId, priority: Priority) =>
       Effect.gen(function* () {
         const pending = yield* restrictions.findPending(groupId, userId)
-        const released = Option.isSome(pending) ? yield* releaseRecord(pending.value, `tg:${actor}`, "manual", priority) : false
+        const released = Option.isSome(pending) ? yield* verification.releaseRecord(pending.value, `tg:${actor}`, "manual", priority) : false
         const hours = yield* overrideHours(groupId)
         const now = yield* Clock.currentTimeMillis
         const expiresAt = hours > 0 ? new Date(now + hours * 3_600_000) : null
@@ -155,7 +139,7 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
       const before = yield* whitelist.isWhitelisted(groupId, userId)
       yield* whitelist.add({ groupId, userId, expiresAt: null, reason: "whitelist", byTg: actor })
       const pending = yield* restrictions.findPending(groupId, userId)
-      const released = Option.isSome(pending) ? yield* releaseRecord(pending.value, `tg:${actor}`, "whitelist", 0) : false
+      const released = Option.isSome(pending) ? yield* verification.releaseRecord(pending.value, `tg:${actor}`, "whitelist", 0) : false
       yield* flags.forget(groupId, userId)
       yield* record(actor, "bot.whitelist", groupId, { userId, whitelisted: before }, { userId, whitelisted: true, released })
       return text(released ? "whitelist.added_released" : "whitelist.added", { name: yield* nameOf(userId) }, { markup: ["name"] })

@@ -1,12 +1,10 @@
 import { ChannelRepo, GroupRepo, JoinRequestRepo, RestrictionRepo } from "@nezuko/db"
-import { ChannelId, ChatId, type Restriction } from "@nezuko/domain"
+import { ChannelId, ChatId } from "@nezuko/domain"
 import { Clock, Effect, Option, Schema } from "effect"
 import { releaseAllKind } from "./AdminReleases.js"
-import { Decisions } from "./Decisions.js"
 import { Jobs } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { Membership } from "./Membership.js"
-import { UnmuteRetries } from "./Reconcile.js"
 import { timeoutKind } from "./TimeoutRules.js"
 import { Verification } from "./Verification.js"
 
@@ -33,8 +31,6 @@ export class GroupRelease extends Effect.Service<GroupRelease>()("@nezuko/core/G
     const jobs = yield* Jobs
     const membership = yield* Membership
     const verification = yield* Verification
-    const unmute = yield* UnmuteRetries
-    const decisions = yield* Decisions
     const store = yield* KeyValueStore
 
     /**
@@ -57,21 +53,14 @@ export class GroupRelease extends Effect.Service<GroupRelease>()("@nezuko/core/G
       yield* jobs.scheduleIn(reevaluatePendingKind, 0, { group_id: groupId, channel_id: channelId })
     })
 
-    const releaseOne = (record: Restriction) =>
-      Effect.gen(function* () {
-        if (!(yield* restrictions.close(record.id, "released", "unprotect"))) return false
-        yield* unmute.restore(record, 2)
-        yield* verification.deletePromptOf(record)
-        yield* decisions.record({ groupId: record.groupId, userId: record.userId, trigger: "manual", decision: "release", reason: "unprotect" })
-        return true
-      })
-
     /** The `release_all` job after a disable. Protection turned back on before it ran keeps everyone pending. */
     const runRelease = Effect.fn("GroupRelease.runRelease")(function* (payload: typeof UnprotectPayload.Type) {
       const group = yield* groups.findById(payload.group_id)
       if (Option.isNone(group) || group.value.enabled) return { released: 0 }
       let released = 0
-      for (const record of yield* restrictions.pendingInGroup(payload.group_id)) if (yield* releaseOne(record)) released++
+      for (const record of yield* restrictions.pendingInGroup(payload.group_id)) {
+        if (yield* verification.releaseRecord(record, "unprotect", "unprotect", 2)) released++
+      }
       return { released }
     })
 

@@ -9,6 +9,7 @@ import { KeyValueStore } from "./KeyValueStore.js"
 import { Membership } from "./Membership.js"
 import { missingAlert, promptKeyboard } from "./Prompts.js"
 import { Protection } from "./Protection.js"
+import type { Priority } from "./RateLimiter.js"
 import { UnmuteRetries } from "./Reconcile.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { text } from "./Texts.js"
@@ -51,6 +52,23 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
       yield* unmute.restore(record, 0)
       yield* deletePromptOf(record)
       yield* decisions.record({ groupId: record.groupId, userId: record.userId, trigger, decision: "verify", channelIds: record.missingChannelIds, cached, startedAt })
+      return true
+    })
+
+    /**
+     * Closes a record as released — someone's decision, not a verification: /release, /whitelist, the panel,
+     * /unprotect — then cancels its deadline, restores (retried if Telegram fails, LIM-8), deletes the prompt
+     * and logs the release. False when another path closed it first.
+     */
+    const releaseRecord = Effect.fn("Verification.releaseRecord")(function* (record: Restriction, by: string, reason: string, priority: Priority) {
+      const startedAt = yield* Clock.currentTimeMillis
+      if (!(yield* restrictions.close(record.id, "released", by))) return false
+      yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(record.id)))
+      yield* unmute.restore(record, priority)
+      yield* deletePromptOf(record)
+      yield* decisions.record({
+        groupId: record.groupId, userId: record.userId, trigger: "manual", decision: "release", reason, channelIds: record.missingChannelIds, startedAt
+      })
       return true
     })
 
@@ -121,6 +139,6 @@ export class Verification extends Effect.Service<Verification>()("@nezuko/core/V
       yield* verifyUser(q, q.chatId, q.from.id)
     })
 
-    return { onVerifyButton, onVerifyPresser, release, answer, deletePromptOf } as const
+    return { onVerifyButton, onVerifyPresser, release, releaseRecord, answer, deletePromptOf } as const
   })
 }) {}

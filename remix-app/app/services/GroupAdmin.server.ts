@@ -1,10 +1,10 @@
 import { SqlClient } from "@effect/sql"
 import {
-  type AuditContext, AuditTrail, BatchScan, ChannelResolver, Jobs, timeoutDedupeKey, Decisions, GroupDirectory, GroupRelease, Protection, TelegramApi, Verification
+  type AuditContext, AuditTrail, BatchScan, ChannelResolver, GroupDirectory, GroupRelease, TelegramApi, Verification
 } from "@nezuko/core"
 import { ChannelRepo, GroupRepo, RestrictionRepo, WhitelistRepo } from "@nezuko/db"
 import {
-  ChannelId, type ChatId, Conflict, FieldError, MaxChannelsPerGroup, NotFound, type Restriction, type UserId, ValidationFailed
+  ChannelId, type ChatId, Conflict, FieldError, MaxChannelsPerGroup, NotFound, type UserId, ValidationFailed
 } from "@nezuko/domain"
 import { SettingsRepo } from "@nezuko/db"
 import { Effect, Option } from "effect"
@@ -28,12 +28,9 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
     const directory = yield* GroupDirectory
     const resolver = yield* ChannelResolver
     const telegram = yield* TelegramApi
-    const protection = yield* Protection
     const verification = yield* Verification
     const groupRelease = yield* GroupRelease
     const batchScan = yield* BatchScan
-    const jobs = yield* Jobs
-    const decisions = yield* Decisions
     const me = yield* Effect.cached(telegram.getMe())
 
     const groupOf = (chatId: ChatId) =>
@@ -43,16 +40,6 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
       }))
 
     /** Restores the user, deletes the prompt, closes the record as released, logs a `release` decision. */
-    const releaseOne = (record: Restriction, by: string) =>
-      Effect.gen(function* () {
-        if (!(yield* restrictions.close(record.id, "released", by))) return false
-        yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(record.id)))
-        yield* protection.restore(record, 1).pipe(Effect.catchAll((e) => Effect.logWarning(`restore from the panel failed: ${e._tag}`)))
-        yield* verification.deletePromptOf(record)
-        yield* decisions.record({ groupId: record.groupId, userId: record.userId, trigger: "manual", decision: "release", reason: by })
-        return true
-      })
-
     /** A scan that cannot be queued does not undo the change that asked for it; the panel's "Scan members" can retry. */
     const scan = (chatId: ChatId) => batchScan.start(chatId).pipe(Effect.catchAll((e) => Effect.logWarning(`could not start the batch scan: ${e._tag}`)))
 
@@ -141,7 +128,7 @@ export class GroupAdmin extends Effect.Service<GroupAdmin>()("@nezuko/panel/Grou
         if (who !== "all" && pending.length === 0) return yield* new NotFound({ resource: "pending user", id: String(who) })
         const by = `admin:${context.actorAdminId ?? "unknown"}`
         let released = 0
-        for (const r of pending) if (yield* releaseOne(r, by)) released++
+        for (const r of pending) if (yield* verification.releaseRecord(r, by, by, 1)) released++
         yield* trail.record(context, {
           action: "group.release", resourceType: "group", resourceId: String(chatId),
           oldValue: { pending: pending.map((r) => r.userId) }, newValue: { released }
