@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto"
-import { Context, Effect, Layer, Schema } from "effect"
+import { ChatId } from "@nezuko/domain"
+import { Context, Effect, Layer, Runtime, Schema } from "effect"
 import { CircuitBreakers } from "./CircuitBreakers.js"
 import { RedisClient } from "./Redis.js"
 
@@ -29,6 +30,24 @@ export interface CacheEventsShape {
 
 /** Under REDIS_KEY_PREFIX like every key: `nz:inv` with the default prefix (CACHE-7). */
 export const invalidationChannel = "inv"
+
+/**
+ * Keeps a per-process copy in step with the other replicas: their `kind` events drop one group's entries, and
+ * `all` (a reconnect, when events may have been missed) drops every entry.
+ */
+export const followInvalidations = (
+  events: CacheEventsShape,
+  kind: "group" | "admins" | "flags",
+  dropGroup: (groupId: ChatId) => Effect.Effect<void>,
+  dropAll: Effect.Effect<void>
+) =>
+  Effect.gen(function* () {
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    yield* events.subscribe((event) => {
+      if (event.kind === "all") runFork(dropAll)
+      else if (event.kind === kind && "id" in event) runFork(dropGroup(ChatId.make(event.id)))
+    })
+  })
 
 /**
  * The `nz:inv` channel of CACHE-7. A replica never receives its own events: it changed its copies already.

@@ -1,6 +1,6 @@
-import { ChatId, type UserId } from "@nezuko/domain"
-import { Duration, Effect, Option, Runtime, Schema } from "effect"
-import { CacheEvents } from "./CacheEvents.js"
+import { type ChatId, type UserId } from "@nezuko/domain"
+import { Duration, Effect, Option, Schema } from "effect"
+import { CacheEvents, followInvalidations } from "./CacheEvents.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { makeLocalCache } from "./LocalCache.js"
 import { TelegramApi } from "./TelegramApi.js"
@@ -54,11 +54,7 @@ export class ChatAdmins extends Effect.Service<ChatAdmins>()("@nezuko/core/ChatA
     // CACHE-5/CACHE-7: an admin promoted or demoted counts on every replica at once, not after its 10 s.
     const invalidate = (groupId: ChatId) =>
       Effect.all([local.invalidate(groupId), Effect.ignore(store.remove(key(groupId))), events.publish({ kind: "admins", id: groupId })], { discard: true })
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
-    yield* events.subscribe((event) => {
-      if (event.kind === "admins") runFork(local.invalidate(ChatId.make(event.id)))
-      else if (event.kind === "all") runFork(local.invalidateAll)
-    })
+    yield* followInvalidations(events, "admins", local.invalidate, local.invalidateAll)
 
     return {
       list,

@@ -1,7 +1,7 @@
 import { ChannelRepo, GroupRepo, SettingsRepo } from "@nezuko/db"
 import { ChannelId, ChatId, defaultSettings, GroupHealth, SettingsValues, UserId } from "@nezuko/domain"
-import { Duration, Effect, Option, Runtime, Schema } from "effect"
-import { CacheEvents } from "./CacheEvents.js"
+import { Duration, Effect, Option, Schema } from "effect"
+import { CacheEvents, followInvalidations } from "./CacheEvents.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { makeLocalCache } from "./LocalCache.js"
 
@@ -95,11 +95,7 @@ export class GroupDirectory extends Effect.Service<GroupDirectory>()("@nezuko/co
     // CACHE-5: the shared entry goes, and every replica drops its copy now instead of after its 5 s.
     const invalidate = (groupId: ChatId) =>
       Effect.all([local.invalidate(groupId), Effect.ignore(store.remove(key(groupId))), events.publish({ kind: "group", id: groupId })], { discard: true })
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
-    yield* events.subscribe((event) => {
-      if (event.kind === "group") runFork(local.invalidate(ChatId.make(event.id)))
-      else if (event.kind === "all") runFork(local.invalidateAll)
-    })
+    yield* followInvalidations(events, "group", local.invalidate, local.invalidateAll)
 
     /** Protection applies only when enabled, in a supergroup, with a channel, and the bot is an admin (BOT-22). */
     const isEnforced = (g: GroupSnapshot) =>

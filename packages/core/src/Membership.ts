@@ -73,8 +73,8 @@ export class Membership extends Effect.Service<Membership>()("@nezuko/core/Membe
     // A per-process copy of the answers in front of the shared `verify:` entries, so a cache-hit decision needs
     // no round trip (OPS-17's 2 ms p99 cannot wait behind whatever else holds the event loop). This replica's
     // writes and deletes update it and are published on `nz:inv`, which drops the other replicas' copies
-    // (CACHE-7); an answer read from Redis is kept at most 60 s (never past its TTL there), the staleness CACHE-7 allows while Redis
-    // is down. Bypassing reads (verify press, timeouts) never look at it.
+    // (CACHE-7); an answer read from Redis is kept at most 60 s (never past its TTL there), the staleness
+    // CACHE-7 allows while Redis is down. Bypassing reads (verify press, timeouts) never look at it.
     const local = new Map<string, { readonly member: boolean; readonly until: number }>()
     const fromRedisMs = 60_000
     const localMax = 100_000

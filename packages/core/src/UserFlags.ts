@@ -1,7 +1,7 @@
 import { RestrictionRepo, WhitelistRepo } from "@nezuko/db"
 import type { ChatId, UserId } from "@nezuko/domain"
-import { Duration, Effect, Option, Runtime } from "effect"
-import { CacheEvents } from "./CacheEvents.js"
+import { Duration, Effect, Option } from "effect"
+import { CacheEvents, followInvalidations } from "./CacheEvents.js"
 import { makeLocalCache } from "./LocalCache.js"
 
 /** Never older than CACHE-7's 5 s; renewed in the background while in use. */
@@ -56,11 +56,7 @@ export class UserFlags extends Effect.Service<UserFlags>()("@nezuko/core/UserFla
 
     const drop = (groupId: ChatId) =>
       Effect.all([whitelists.invalidate(groupId), whitelists.invalidate("global"), pendings.invalidate(groupId)], { discard: true })
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
-    yield* events.subscribe((event) => {
-      if (event.kind === "flags") runFork(drop(event.id as ChatId))
-      else if (event.kind === "all") runFork(Effect.zipRight(whitelists.invalidateAll, pendings.invalidateAll))
-    })
+    yield* followInvalidations(events, "flags", drop, Effect.zipRight(whitelists.invalidateAll, pendings.invalidateAll))
 
     // One reading of a held set for both paths below; undefined when the set is incomplete (over flagSetLimit),
     // so the user is asked about one by one.
