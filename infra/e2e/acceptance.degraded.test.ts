@@ -143,3 +143,47 @@ describe("AT-18: Postgres down — /readyz 503, the postgres breaker opens and p
     expect(records).toEqual([{ state: "pending" }])
   }, 150_000)
 })
+
+describe("LIM-13: Telegram out — the delete and the prompt wait in the outbox, the mute in restrict_retry; nothing is lost", () => {
+  let h: BotHarness
+  beforeAll(async () => {
+    // One 5xx opens the telegram breaker, for 2 s: the flow's first failure turns every later call of it away.
+    h = await startBot({ BREAKER_TELEGRAM_FAILURES: "1", BREAKER_TELEGRAM_OPEN_SECONDS: "2" }, { serveHealth: true })
+  })
+  afterAll(async () => {
+    await h?.close()
+  })
+
+  it("a non-subscriber's message, prompt and mute all reach Telegram once it is back", async () => {
+    const outsider = newUser(h, "Outsider")
+    const mark = h.driver.mark()
+    // The delete's first attempt fails and opens the breaker; its retry, the mute and the prompt meet it open.
+    h.driver.injectFault({ method: "deleteMessage", kind: "error", status: 500, count: 1 })
+    const message = h.driver.sendMessage(outsider.id, G, "hi")
+    expect(await waitForDecisions(h, `user_id = ${outsider.id}`)).toMatchObject([{ decision: "restrict" }])
+    const [logged] = await h.query<{ errorCode: string | null }>(`SELECT error_code FROM verification_log WHERE user_id = ${outsider.id}`)
+    expect(logged?.errorCode).toBe("CircuitOpen")
+
+    // Replayed in the order queued once the open time is over: the message deleted, then the prompt.
+    const deleted = await h.driver.waitForCall((c) =>
+      c.method === "deleteMessage" && c.ok && Number(c.params.message_id) === message.message_id, { after: mark, timeoutMs: 20_000 })
+    const prompt = await h.driver.waitForCall((c) =>
+      c.method === "sendMessage" && c.ok && String(c.params.text).includes(`tg://user?id=${outsider.id}`), { after: mark, timeoutMs: 20_000 })
+    expect(prompt.seq).toBeGreaterThan(deleted.seq)
+    const [record] = await h.query<{ id: number }>(`SELECT id FROM restrictions WHERE user_id = ${outsider.id}`)
+    const jobs = await h.query<{ method: string; state: string }>(`SELECT payload->>'method' AS method, state FROM scheduled_jobs
+      WHERE kind = 'outbox_send' AND dedupe_key IN ('delete:${G}:${message.message_id}', 'prompt:${record?.id}') ORDER BY id`)
+    expect(jobs).toEqual([{ method: "deleteMessage", state: "done" }, { method: "sendMessage", state: "done" }])
+    // The replayed prompt is the record's, as one sent at once would be: its id stored, its deletion scheduled.
+    const promptId = (prompt.result as { message_id: number }).message_id
+    await eventually(async () => {
+      const [stored] = await h.query<{ promptMessageId: number | null }>(`SELECT prompt_message_id FROM restrictions WHERE user_id = ${outsider.id}`)
+      return stored?.promptMessageId === promptId
+    }, 10_000, "the replayed prompt's id on the record")
+    expect(await h.query(`SELECT 1 FROM scheduled_jobs WHERE dedupe_key = 'prompt_delete:${G}:${promptId}' AND state = 'queued'`)).toHaveLength(1)
+
+    // BOT-28's restrict_retry ladder mutes them at its first rung (30 s).
+    await h.driver.waitForRestrict(G, outsider.id, { after: mark, timeoutMs: 45_000 })
+    expect(h.driver.member(G, outsider.id)).toMatchObject({ status: "restricted", can_send_messages: false })
+  }, 90_000)
+})

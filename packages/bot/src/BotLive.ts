@@ -1,4 +1,4 @@
-import { AppConfig, BreakerAlertsLive, EngineLive, Jobs, Outbox, PostgresBreakerLive, TelegramLive, VerificationLog } from "@nezuko/core"
+import { AppConfig, BreakerAlertsLive, EngineLive, Jobs, PostgresBreakerLive, TelegramLive, VerificationLog } from "@nezuko/core"
 import { JobQueue } from "@nezuko/db"
 import { Effect, Layer } from "effect"
 import { BotIdentityLive } from "./BotIdentity.js"
@@ -60,7 +60,7 @@ export const makeBotLive = (installed: ReadonlyArray<Feature<FeatureServices>>) 
     Layer.provide(makeBotLayer(installed)),
     Layer.provide(EngineLive),
     Layer.provide(BotIdentityLive),
-    Layer.provide(Layer.mergeAll(VerificationLog.Default, Jobs.Default, JobRegistry.Default, Outbox.Default)),
+    Layer.provide(Layer.mergeAll(VerificationLog.Default, Jobs.Default, JobRegistry.Default)),
     Layer.provide(JobQueue.Default),
     Layer.provide(PostgresBreakerLive),
     Layer.provide(TelegramLive)

@@ -18,6 +18,7 @@ import { GroupRelease } from "./GroupRelease.js"
 import { JoinRequests } from "./JoinRequests.js"
 import { MemberChanges } from "./MemberChanges.js"
 import { Membership } from "./Membership.js"
+import { Outbox } from "./Outbox.js"
 import { ChannelResolver } from "./ProtectChecks.js"
 import { PromptCoalescer } from "./PromptCoalescer.js"
 import { Protection } from "./Protection.js"
@@ -38,7 +39,7 @@ const CachesLive = Layer.mergeAll(GroupDirectory.Default, ChatAdmins.Default, Gr
 
 /**
  * The enforcement engine's services over the infrastructure the process provides once: TelegramApi,
- * KeyValueStore, SqlClient, AppConfig and VerificationLog. The bot's features and the panel use the same layer.
+ * KeyValueStore, SqlClient, AppConfig, VerificationLog and Jobs. The bot's features and the panel use the same layer.
  */
 export const EngineLive = Layer.mergeAll(
   Enforcement.Default, ChannelEvents.Default, GroupProtection.Default, MemberChanges.Default, ChatSettings.Default, Timeouts.Default, AdminReleases.Default,
@@ -48,6 +49,6 @@ export const EngineLive = Layer.mergeAll(
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default, JoinRequests.Default)),
   Layer.provideMerge(UnmuteRetries.Default),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default, GroupMigration.Default)),
-  Layer.provideMerge(CachesLive),
+  Layer.provideMerge(Layer.mergeAll(CachesLive, Outbox.Default)),
   Layer.provideMerge(EngineReposLive)
 )

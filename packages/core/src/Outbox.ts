@@ -1,90 +1,133 @@
-import { JobQueue, retryDelay } from "@nezuko/db"
+import { JobQueue, RestrictionRepo, retryDelay } from "@nezuko/db"
+import { ChatId, UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Option, Schema } from "effect"
 import { AppConfig } from "./AppConfig.js"
+import { Jobs, promptDeleteKind } from "./Jobs.js"
 import { type CallOptions, TelegramApi } from "./TelegramApi.js"
 
-export const outboxKind = "telegram_call"
+/** OPS-16's job kind for calls the open `telegram` breaker turned away. */
+export const outboxKind = "outbox_send"
+
+/** A queued prompt's record: replayed only while it is still open, and its message id stored once sent. */
+const PromptOf = Schema.Struct({
+  restriction_id: Schema.Number,
+  group_id: Schema.Number,
+  user_id: Schema.Number,
+  ttl_seconds: Schema.Number
+})
+export type PromptOf = typeof PromptOf.Type
 
 const Entry = Schema.Struct({
   method: Schema.String,
   payload: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   priority: Schema.Literal(0, 1, 2),
   kind: Schema.Literal("mute", "restore", "delete", "send", "callback", "membership", "joinRequest", "ban", "other"),
-  queuedAt: Schema.Number
+  queuedAt: Schema.Number,
+  /** Replaying later than this after queuing is pointless; the entry is dropped and logged (LIM-13). */
+  staleAfterMs: Schema.Number,
+  prompt: Schema.optional(PromptOf)
 })
 
+/** A job the breaker turned away again goes back for this long; replay runs only when the breaker may admit. */
+const requeueAfter = "5 seconds"
 /** LIM-6's job ladder for calls that failed again on replay. */
 const ladder = ["30 seconds", "2 minutes", "10 minutes", "1 hour"] as const
-/** LIM-13: a delete older than this is pointless (Telegram refuses deletes of messages older than 48 h). */
+/** LIM-13: Telegram refuses deletes of messages older than 48 h. */
 const staleDelete = Duration.hours(48)
+/** Anything else the bot queues is kept this long. */
+const staleOther = Duration.hours(24)
 
-export type SendOutcome =
-  | { readonly _tag: "Sent"; readonly result: unknown }
-  | { readonly _tag: "Queued"; readonly jobId: Option.Option<number> }
+export interface QueueOptions extends CallOptions {
+  /** At most one queued job per key (one per message, one prompt per record). */
+  readonly dedupeKey?: string
+  readonly staleAfter?: Duration.DurationInput
+  readonly prompt?: PromptOf
+}
 
 /**
- * LIM-13: while the `telegram` breaker is open, P1 moderation calls (mute, delete, prompt) become durable
- * `telegram_call` jobs instead of failing, and are replayed in order once it closes. The job runner loop that
- * calls `replay` belongs to the bot's jobs role.
+ * LIM-13: while the `telegram` breaker is open, the bot's P1 moderation calls — deleting the offending message,
+ * the prompt — become durable `outbox_send` jobs instead of being lost, replayed in order once it lets calls
+ * through again (`OutboxReplay` in the bot's jobs role). A replayed prompt is sent only while its record is
+ * still open, gets its message id stored and its `prompt_delete` job, as one sent at once does. Mutes do not
+ * come here: restrict_retry's ladder (BOT-28) retries them and stores `restricted_until`.
  */
 export class Outbox extends Effect.Service<Outbox>()("@nezuko/core/Outbox", {
   effect: Effect.gen(function* () {
-    const jobs = yield* JobQueue
+    const queue = yield* JobQueue
     const telegram = yield* TelegramApi
     const config = yield* AppConfig
+    const restrictions = yield* RestrictionRepo
+    const jobs = yield* Jobs
 
-    /** Sends now, or (breaker open) stores the call; `dedupeKey` keeps one pending job per subject. */
-    const sendOrQueue = Effect.fn("Outbox.sendOrQueue")(function* (
+    /** Stores a call for replay; None when `dedupeKey` already holds a queued one. */
+    const enqueue = Effect.fn("Outbox.enqueue")(function* (
       method: string,
       payload: Readonly<Record<string, unknown>>,
-      options: CallOptions & { readonly dedupeKey?: string } = {}
+      options: QueueOptions = {}
     ) {
-      return yield* telegram.callUntyped(method, payload, options).pipe(
-        Effect.map((result): SendOutcome => ({ _tag: "Sent", result })),
-        Effect.catchTag("CircuitOpen", () =>
-          Effect.gen(function* () {
-            const entry: typeof Entry.Type = {
-              method,
-              payload,
-              priority: options.priority ?? 1,
-              kind: options.kind ?? "other",
-              queuedAt: yield* Clock.currentTimeMillis
-            }
-            const jobId = yield* jobs.enqueue({ kind: outboxKind, payload: entry, dedupeKey: options.dedupeKey ?? null })
-            yield* Effect.logInfo(`telegram breaker open: ${method} queued in the outbox`).pipe(Effect.annotateLogs({ event: "outbox.queued", method }))
-            return { _tag: "Queued", jobId } satisfies SendOutcome
-          }))
-      )
+      const entry: typeof Entry.Type = {
+        method,
+        payload,
+        priority: options.priority ?? 1,
+        kind: options.kind ?? "other",
+        queuedAt: yield* Clock.currentTimeMillis,
+        staleAfterMs: Duration.toMillis(options.staleAfter ?? (method === "deleteMessage" ? staleDelete : staleOther)),
+        ...(options.prompt === undefined ? {} : { prompt: options.prompt })
+      }
+      const jobId = yield* queue.enqueue({ kind: outboxKind, payload: entry, dedupeKey: options.dedupeKey ?? null })
+      yield* Effect.logInfo(`telegram breaker open: ${method} queued in the outbox`).pipe(Effect.annotateLogs({ event: "outbox.queued", method }))
+      return jobId
     })
+
+    const stillOpen = (p: PromptOf) =>
+      restrictions.findPending(ChatId.make(p.group_id), UserId.make(p.user_id)).pipe(
+        Effect.map((r) => Option.isSome(r) && r.value.id === p.restriction_id)
+      )
+
+    /** What one sent prompt needs afterwards (BOT-29): its id on the record and its deletion after the TTL. */
+    const promptSent = (p: PromptOf, result: unknown) =>
+      Effect.gen(function* () {
+        const messageId = (result as { readonly message_id?: unknown } | null)?.message_id
+        if (typeof messageId !== "number") return
+        yield* restrictions.update(p.restriction_id, { promptMessageId: messageId })
+        yield* jobs.scheduleAutoDelete(p.group_id, [messageId], Duration.seconds(p.ttl_seconds), promptDeleteKind)
+      }).pipe(Effect.catchAll((e) => Effect.logWarning(`a replayed prompt's bookkeeping failed: ${e._tag}`)))
 
     /** Replays due outbox jobs oldest first; stops (and puts the rest back) if the breaker is still open. */
     const replay = Effect.fn("Outbox.replay")(function* (limit = 50) {
-      const claimed = yield* jobs.claim(config.instanceId, [outboxKind], { limit })
-      const counts = { sent: 0, requeued: 0, retrying: 0, dead: 0, stale: 0 }
+      const claimed = yield* queue.claim(config.instanceId, [outboxKind], { limit })
+      const counts = { sent: 0, requeued: 0, retrying: 0, dead: 0, stale: 0, settled: 0 }
       let open = false
       for (const job of claimed) {
         const decoded = Schema.decodeUnknownOption(Entry)(job.payload)
         if (Option.isNone(decoded)) {
           counts.dead++
-          yield* jobs.fail(job.id, "unreadable outbox entry", Option.none())
+          yield* queue.fail(job.id, "unreadable outbox entry", Option.none())
           continue
         }
         const entry = decoded.value
-        const now = yield* Clock.currentTimeMillis
         if (open) {
           counts.requeued++
-          yield* jobs.postpone(job.id, "30 seconds")
+          yield* queue.postpone(job.id, requeueAfter)
           continue
         }
-        if (entry.method.startsWith("deleteMessage") && now - entry.queuedAt > Duration.toMillis(staleDelete)) {
+        if ((yield* Clock.currentTimeMillis) - entry.queuedAt > entry.staleAfterMs) {
           counts.stale++
-          yield* jobs.complete(job.id, { dropped: "stale" })
+          yield* queue.complete(job.id, { dropped: "stale" })
+          yield* Effect.logInfo(`outbox: stale ${entry.method} dropped`).pipe(Effect.annotateLogs({ event: "outbox.stale", method: entry.method }))
+          continue
+        }
+        // The user verified, was released or left while the call waited: the prompt has nothing left to say.
+        if (entry.prompt !== undefined && !(yield* stillOpen(entry.prompt))) {
+          counts.settled++
+          yield* queue.complete(job.id, { dropped: "settled" })
           continue
         }
         const result = yield* Effect.either(telegram.callUntyped(entry.method, entry.payload, { priority: entry.priority, kind: entry.kind }))
         if (result._tag === "Right") {
           counts.sent++
-          yield* jobs.complete(job.id)
+          yield* queue.complete(job.id)
+          if (entry.prompt !== undefined) yield* promptSent(entry.prompt, result.right)
           continue
         }
         const error = result.left
@@ -92,22 +135,26 @@ export class Outbox extends Effect.Service<Outbox>()("@nezuko/core/Outbox", {
           case "CircuitOpen":
             open = true
             counts.requeued++
-            yield* jobs.postpone(job.id, "30 seconds")
+            yield* queue.postpone(job.id, requeueAfter)
+            break
+          case "TelegramMessageGone":
+            counts.settled++
+            yield* queue.complete(job.id, { dropped: "gone" })
             break
           case "TelegramTransient":
           case "TelegramRateLimited":
           case "RateLimitDropped":
             counts.retrying++
-            yield* jobs.fail(job.id, error.message, Option.some(retryDelay(job.attempts, ladder)))
+            yield* queue.fail(job.id, error.message, Option.some(retryDelay(job.attempts, ladder)))
             break
           default:
             counts.dead++
-            yield* jobs.fail(job.id, error.message, Option.none())
+            yield* queue.fail(job.id, error.message, Option.none())
         }
       }
       return counts
     })
 
-    return { sendOrQueue, replay } as const
+    return { enqueue, replay } as const
   })
 }) {}

@@ -16,6 +16,12 @@ export interface PromptRequest {
   readonly settings: SettingsValues
 }
 
+/** One user's prompt as sendMessage parameters (sent now, or queued in the outbox by the restrict flow). */
+export const promptMessage = (r: PromptRequest) =>
+  promptParams(r.groupId, r.threadId, buildPrompt({
+    template: r.template, groupTitle: r.groupTitle, user: r.user, missing: r.missing, settings: r.settings
+  }))
+
 interface Waiting {
   readonly request: PromptRequest
   readonly done: Deferred.Deferred<Option.Option<number>, TelegramError>
@@ -48,10 +54,7 @@ export class PromptCoalescer extends Effect.Service<PromptCoalescer>()("@nezuko/
     }
     const noteSent = (groupId: number, now: number) => recent(groupId, now).push(now)
 
-    const sendOne = (r: PromptRequest) =>
-      telegram.sendMessage(promptParams(r.groupId, r.threadId, buildPrompt({
-        template: r.template, groupTitle: r.groupTitle, user: r.user, missing: r.missing, settings: r.settings
-      })), { priority: 1, kind: "send" })
+    const sendOne = (r: PromptRequest) => telegram.sendMessage(promptMessage(r), { priority: 1, kind: "send" })
 
     const combined = (group: ReadonlyArray<Waiting>) => {
       const first = group[0]?.request

@@ -2,6 +2,7 @@ import type { ChatId, PriorMember, Restriction, UserId } from "@nezuko/domain"
 import { Clock, Effect } from "effect"
 import type { ChatMember, ChatPermissions } from "grammy/types"
 import { GroupPermissions, mutedPermissions } from "./GroupPermissions.js"
+import { Outbox } from "./Outbox.js"
 import type { Priority } from "./RateLimiter.js"
 import { TelegramApi } from "./TelegramApi.js"
 
@@ -29,6 +30,7 @@ export class Protection extends Effect.Service<Protection>()("@nezuko/core/Prote
   effect: Effect.gen(function* () {
     const telegram = yield* TelegramApi
     const permissions = yield* GroupPermissions
+    const outbox = yield* Outbox
 
     /** All ten send rights off, the rest from the group's defaults, until now + `muteHours`. */
     const mute = Effect.fn("Protection.mute")(function* (groupId: ChatId, userId: UserId, muteHours: number) {
@@ -65,12 +67,24 @@ export class Protection extends Effect.Service<Protection>()("@nezuko/core/Prote
       return "restored" as RestoreOutcome
     })
 
-    /** Deleting a prompt or message that is already gone counts as done (LIM-7 MessageGone). */
-    const deleteMessage = (chatId: ChatId, messageId: number, priority: Priority = 1) =>
-      telegram.deleteMessage({ chat_id: chatId, message_id: messageId }, { priority, kind: "delete" }).pipe(
+    /**
+     * Deleting a prompt or message that is already gone counts as done (LIM-7 MessageGone); one the open
+     * `telegram` breaker turns away is queued in the outbox (LIM-13), or lost only if that fails too.
+     */
+    const deleteMessage = (chatId: ChatId, messageId: number, priority: Priority = 1) => {
+      const payload = { chat_id: chatId, message_id: messageId }
+      return telegram.deleteMessage(payload, { priority, kind: "delete" }).pipe(
         Effect.asVoid,
-        Effect.catchTag("TelegramMessageGone", () => Effect.void)
+        Effect.catchTags({
+          TelegramMessageGone: () => Effect.void,
+          CircuitOpen: (open) =>
+            outbox.enqueue("deleteMessage", payload, { priority, kind: "delete", dedupeKey: `delete:${chatId}:${messageId}` }).pipe(
+              Effect.asVoid,
+              Effect.catchAll(() => Effect.fail(open))
+            )
+        })
       )
+    }
 
     return { mute, restore, deleteMessage } as const
   })

@@ -12,7 +12,8 @@ import type { Sender } from "./Inputs.js"
 import { Jobs, promptDeleteKind } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { withLeanSpan } from "./LeanSpan.js"
-import { PromptCoalescer } from "./PromptCoalescer.js"
+import { Outbox } from "./Outbox.js"
+import { PromptCoalescer, promptMessage, type PromptRequest } from "./PromptCoalescer.js"
 import type { PromptTemplate } from "./Prompts.js"
 import { isSilencedByOthers, priorOf, Protection } from "./Protection.js"
 import { isTransient } from "./Reconcile.js"
@@ -65,6 +66,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const admins = yield* ChatAdmins
     const decisions = yield* Decisions
     const prompts = yield* PromptCoalescer
+    const outbox = yield* Outbox
     const jobs = yield* Jobs
     const flags = yield* UserFlags
 
@@ -79,6 +81,14 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const remuteDue = (req: RestrictRequest, record: Restriction, now: number) =>
       record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now) && canMute(req.group)
 
+    const queuePrompt = (request: PromptRequest, recordId: number) => {
+      const ttl = request.settings.promptTtlSeconds
+      return outbox.enqueue("sendMessage", promptMessage(request), {
+        priority: 1, kind: "send", dedupeKey: `prompt:${recordId}`, staleAfter: Duration.seconds(ttl),
+        prompt: { restriction_id: recordId, group_id: request.groupId, user_id: request.user.id, ttl_seconds: ttl }
+      }).pipe(Effect.catchAll((e) => Effect.logWarning(`could not queue the prompt: ${e._tag}`)))
+    }
+
     /**
      * Step 7 and the prompt's part of step 8: one prompt listing every missing channel, deleted after
      * prompt_ttl_seconds whatever happens (BOT-29). Returns the failure's code, if any.
@@ -86,11 +96,16 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const prompt = (req: RestrictRequest, recordId: number) =>
       Effect.gen(function* () {
         const groupId = req.group.chatId
-        const sent = yield* Effect.either(prompts.send({
+        const request: PromptRequest = {
           groupId, groupTitle: req.group.title, threadId: req.threadId ?? null, template: req.template,
           user: { id: req.user.id, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings
-        }))
-        if (sent._tag === "Left") return sent.left._tag
+        }
+        const sent = yield* Effect.either(prompts.send(request))
+        if (sent._tag === "Left") {
+          // LIM-13: the open breaker only delays the prompt; the outbox sends it (if the record is still open).
+          if (sent.left._tag === "CircuitOpen") yield* queuePrompt(request, recordId)
+          return sent.left._tag
+        }
         if (Option.isSome(sent.right)) {
           yield* restrictions.update(recordId, { promptMessageId: sent.right.value })
           yield* jobs.scheduleAutoDelete(groupId, [sent.right.value], Duration.seconds(req.group.settings.promptTtlSeconds), promptDeleteKind).pipe(

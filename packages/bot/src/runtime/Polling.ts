@@ -140,7 +140,10 @@ export const PollingLive = Layer.scopedDiscard(
 
     const pollOnce = Effect.gen(function* () {
       const from = yield* Ref.get(offset)
-      const timeout = (yield* Ref.get(warm)) ? longPollSeconds : 0
+      // While the telegram breaker is not closed this poll may be its half-open trial, and a 30 s long poll
+      // would hold the trial, turning every other call away (the outbox replay, restrict_retry) until it returns.
+      const closed = (yield* breakers.state("telegram"))._tag === "closed"
+      const timeout = (yield* Ref.get(warm)) && closed ? longPollSeconds : 0
       const fetched = yield* untilStopped(
         getUpdates({ ...(from === undefined ? {} : { offset: from }), limit: batchLimit, timeout })
       ).pipe(Effect.either)
