@@ -46,6 +46,44 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
     await h.driver.waitForAnswer(off)
   })
 
+  it("BOT-46: with the gate on, /settings creates a join-request link for admins; without the invite right it says so", async () => {
+    const carol = DEMO.users.carol.id
+    const mark = h.driver.mark()
+    h.driver.sendCommand(carol, G, "settings")
+    const panel = await h.driver.waitForBotMessage(G, { after: mark })
+    const messageId = (panel.result as { message_id: number }).message_id
+    expect(JSON.stringify(panel.params.reply_markup)).not.toContain("nz:s:gate_link")
+    await h.driver.waitForAnswer(h.driver.pressButton(carol, G, messageId, { data: "nz:s:join_gate" }))
+    const gateOn = await h.driver.waitForCall((c) => c.method === "editMessageText" && JSON.stringify(c.params.reply_markup).includes("nz:s:gate_link"), { after: mark })
+    expect(JSON.stringify(gateOn.params.reply_markup)).toContain("Create join-request link")
+
+    const denied = h.driver.pressButton(alice.id, G, messageId, { data: "nz:s:gate_link" })
+    expect(await h.driver.waitForAnswer(denied)).toMatchObject({ text: "Admins only", showAlert: true })
+    expect(h.driver.calls({ method: "createChatInviteLink", after: mark })).toEqual([])
+
+    const pressed = h.driver.mark()
+    await h.driver.waitForAnswer(h.driver.pressButton(carol, G, messageId, { data: "nz:s:gate_link" }))
+    const created = await h.driver.waitForCall((c) => c.method === "createChatInviteLink" && c.ok, { after: pressed })
+    expect(created.params).toMatchObject({ chat_id: G, creates_join_request: true, name: "Nezuko gate" })
+    const link = (created.result as { invite_link: string }).invite_link
+    const shown = await h.driver.waitForCall((c) => c.method === "editMessageText" && String(c.params.text).includes(link), { after: pressed })
+    expect(JSON.stringify(shown.params.reply_markup)).toContain("nz:s:gate_link")
+    const audit = await h.query<{ actorTgId: number; newValue: unknown }>(`SELECT actor_tg_id, new_value FROM audit_log WHERE action = 'bot.gate_link_created'`)
+    expect(audit).toEqual([{ actorTgId: carol, newValue: { invite_link: link, name: "Nezuko gate" } }])
+
+    // Taken without an update reaching the bot (silent), so the bot still believes it has the right and asks.
+    h.driver.setBotRights(G, { can_invite_users: false }, { silent: true })
+    try {
+      const refused = h.driver.pressButton(carol, G, messageId, { data: "nz:s:gate_link" })
+      expect(await h.driver.waitForAnswer(refused)).toMatchObject({ text: "I need the “Invite users via link” right to create the link.", showAlert: true })
+    } finally {
+      h.driver.setBotRights(G, { can_invite_users: true }, { silent: true })
+    }
+    await h.driver.waitForAnswer(h.driver.pressButton(carol, G, messageId, { data: "nz:s:join_gate" }))
+    const gateOff = await h.driver.waitForCall((c) => c.method === "editMessageText" && JSON.stringify(c.params.reply_markup).includes("Join-request gate: off"), { after: pressed })
+    expect(JSON.stringify(gateOff.params.reply_markup)).not.toContain("nz:s:gate_link")
+  })
+
   it("BOT-6: an anonymous admin's command waits for an authorized admin to confirm it", async () => {
     const carol = DEMO.users.carol.id
     const mark = h.driver.mark()

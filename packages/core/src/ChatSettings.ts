@@ -1,9 +1,10 @@
 import { AuditRepo, SettingsRepo } from "@nezuko/db"
 import { AuditEntry, type ChatId, type SettingsValues, type UserId } from "@nezuko/domain"
 import { callbackData } from "@nezuko/domain"
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import type { InlineKeyboardButton } from "grammy/types"
 import { GroupDirectory } from "./GroupDirectory.js"
+import { TelegramApi } from "./TelegramApi.js"
 import { languages, text, type TextKey } from "./Texts.js"
 
 type Key = keyof SettingsValues
@@ -24,6 +25,11 @@ export const chatKeys: ReadonlyArray<{ readonly key: Key; readonly wire: string;
   { key: "language", wire: "language", label: "settings.key.language", values: languages }
 ]
 
+/** BOT-46: the /settings button that creates the gate's invite link, shown while `join_gate` is on. */
+export const gateLinkWire = "gate_link"
+/** The link's name as admins see it in the group's invite links. */
+const gateLinkName = "Nezuko gate"
+
 // Enum values (mute, kick, …) are shown as their settings names, as in SPEC and the panel.
 const show = (value: unknown, language: string) =>
   value === true ? text("settings.value.on", {}, { language }) : value === false ? text("settings.value.off", {}, { language }) : String(value)
@@ -34,6 +40,7 @@ export class ChatSettings extends Effect.Service<ChatSettings>()("@nezuko/core/C
     const settings = yield* SettingsRepo
     const audit = yield* AuditRepo
     const directory = yield* GroupDirectory
+    const telegram = yield* TelegramApi
 
     const current = (groupId: ChatId) =>
       Effect.flatMap(settings.find(groupId), Option.match({
@@ -48,6 +55,7 @@ export class ChatSettings extends Effect.Service<ChatSettings>()("@nezuko/core/C
         text: text("settings.button", { label: text(k.label, {}, { language }), value: show(values[k.key], language) }, { language, markup: ["label", "value"] }),
         callback_data: callbackData.settings(k.wire)
       }])
+      if (values.joinGate) keyboard.push([{ text: text("settings.gate_link", {}, { language }), callback_data: callbackData.settings(gateLinkWire) }])
       keyboard.push([{ text: text("settings.close", {}, { language }), callback_data: callbackData.settingsClose }])
       return { text: text("settings.title", {}, { language }), keyboard }
     }
@@ -75,6 +83,33 @@ export class ChatSettings extends Effect.Service<ChatSettings>()("@nezuko/core/C
       return Option.some(render(changed))
     })
 
-    return { view, cycle } as const
+    /**
+     * BOT-46: `createChatInviteLink(creates_join_request)` for the group, audited; the settings view with the
+     * link under its title, or the alert to answer when Telegram refused. With the gate off meanwhile (a stale
+     * button) nothing is created and the view comes back as it is now.
+     */
+    const createGateLink = Effect.fn("ChatSettings.createGateLink")(function* (groupId: ChatId, actor: UserId) {
+      const values = yield* current(groupId)
+      const view = render(values)
+      if (!values.joinGate) return Either.right(view)
+      const created = yield* Effect.either(telegram.createChatInviteLink(
+        { chat_id: groupId, creates_join_request: true, name: gateLinkName },
+        { priority: 2, kind: "other" }
+      ))
+      if (Either.isLeft(created)) {
+        yield* Effect.logWarning(`creating the join-request link failed: ${created.left._tag}`)
+        const key = created.left._tag === "TelegramMissingRights" ? "settings.gate_link.no_rights" : "settings.gate_link.failed"
+        return Either.left(text(key, {}, { language: values.language }))
+      }
+      const link = created.right.invite_link
+      yield* audit.record(new AuditEntry({
+        actorType: "telegram_user", actorAdminId: null, actorTgId: actor, action: "bot.gate_link_created", resourceType: "group",
+        resourceId: String(groupId), outcome: "success", oldValue: null, newValue: { invite_link: link, name: gateLinkName },
+        ip: null, clientUa: null, requestId: null
+      }))
+      return Either.right({ ...view, text: `${view.text}\n\n${text("settings.gate_link.created", { link }, { language: values.language })}` })
+    })
+
+    return { view, cycle, createGateLink } as const
   })
 }) {}

@@ -1,7 +1,8 @@
-import { ChatAdmins, ChatSettings, JoinRequests, TelegramApi, text, Verification } from "@nezuko/core"
+import { ChatAdmins, ChatSettings, gateLinkWire, JoinRequests, TelegramApi, text, Verification } from "@nezuko/core"
 import { type ChatId, parseCallbackData } from "@nezuko/domain"
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { Composer } from "grammy"
+import type { InlineKeyboardButton } from "grammy/types"
 import type { Feature } from "../runtime/Feature.js"
 import { BotIdentity } from "../BotIdentity.js"
 import { confirmAnonymousAdmin } from "./anonymousAdmin.js"
@@ -38,14 +39,24 @@ export const callbacksFeature: Feature<EngineFeatureServices> = (run) => {
             yield* verification.answer(input.queryId, "")
             return yield* Effect.ignore(telegram.deleteMessage({ chat_id: input.chatId, message_id: input.messageId }, { priority: 2, kind: "delete" }))
           }
-          const view = yield* Effect.flatMap(ChatSettings, (s) => s.cycle(input.chatId as ChatId, data.key, input.from.id))
-          yield* verification.answer(input.queryId, "")
-          if (Option.isNone(view)) return
+          const settings = yield* ChatSettings
           // Edited in place, always resending the keyboard (BOT-18).
-          return yield* Effect.ignore(telegram.editMessageText({
-            chat_id: input.chatId, message_id: input.messageId, text: view.value.text, parse_mode: "HTML",
-            reply_markup: { inline_keyboard: view.value.keyboard }
-          }, { priority: 2, kind: "send" }))
+          const show = (view: { readonly text: string; readonly keyboard: Array<Array<InlineKeyboardButton>> }) =>
+            Effect.ignore(telegram.editMessageText({
+              chat_id: input.chatId as ChatId, message_id: input.messageId as number, text: view.text, parse_mode: "HTML",
+              reply_markup: { inline_keyboard: view.keyboard }
+            }, { priority: 2, kind: "send" }))
+          if (data.key === gateLinkWire) {
+            // BOT-46: the link goes under the settings' title, where the admin who asked for it is looking.
+            const created = yield* settings.createGateLink(input.chatId, input.from.id)
+            if (Either.isLeft(created)) return yield* verification.answer(input.queryId, created.left, true)
+            yield* verification.answer(input.queryId, "")
+            return yield* show(created.right)
+          }
+          const view = yield* settings.cycle(input.chatId, data.key, input.from.id)
+          yield* verification.answer(input.queryId, "")
+          if (Option.isSome(view)) yield* show(view.value)
+          return
         }
         case "MenuPage": {
           // BOT-9: answered without text, the message edited in place.
