@@ -2,7 +2,7 @@ import { KeyValueStore } from "@nezuko/core"
 import { DEMO } from "@nezuko/telegram-sandbox"
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type BotHarness, newUser as makeUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
+import { type BotHarness, newUser as makeUser, pendingUser, promptFor as promptOf, startBot, waitForDecisions } from "./botHarness.js"
 
 const G = DEMO.group.id
 const C = DEMO.channel
@@ -160,5 +160,56 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
     const relink = h.driver.mark()
     h.driver.sendCommand(carol, G, "protect", `@${N.username}`)
     expect(String((await h.driver.waitForBotMessage(G, { after: relink })).params.text)).toContain(N.title)
+  })
+
+  it("section 9 / BOT-34: the log chat gets each restriction with a Release button for the group's admins, and each verification", async () => {
+    const carol = DEMO.users.carol.id
+    const log = h.driver.createSupergroup({ title: "Nezuko log", ownerId: carol, bot: "admin", members: [alice.id] })
+    await h.setSetting(G, "log_chat_id", log.id)
+    try {
+      const { user: u } = await pendingUser(h, "Logan")
+      const entry = await h.driver.waitForBotMessage(log.id, { timeoutMs: 10_000 })
+      expect(String(entry.params.text)).toContain(`tg://user?id=${u.id}`)
+      expect(String(entry.params.text)).toContain("muted")
+      expect(JSON.stringify(entry.params.reply_markup)).toContain(`nz:r:${G}:${u.id}`)
+      const entryId = (entry.result as { message_id: number }).message_id
+
+      // Only an admin of the group the user is muted in may release them from here.
+      const denied = h.driver.pressButton(alice.id, log.id, entryId, { data: `nz:r:${G}:${u.id}` })
+      expect(await h.driver.waitForAnswer(denied)).toMatchObject({ text: "Admins only", showAlert: true })
+      expect(h.driver.member(G, u.id)).toMatchObject({ status: "restricted" })
+      const pressed = h.driver.mark()
+      expect(await h.driver.waitForAnswer(h.driver.pressButton(carol, log.id, entryId, { data: `nz:r:${G}:${u.id}` }))).toMatchObject({ text: "Released." })
+      const restore = await h.driver.waitForRestrict(G, u.id, { after: pressed })
+      expect((restore.params.permissions as Record<string, boolean>).can_send_messages).toBe(true)
+      const [record] = await h.query<{ state: string; resolvedBy: string }>(`SELECT state, resolved_by FROM restrictions WHERE user_id = ${u.id}`)
+      expect(record).toEqual({ state: "released", resolvedBy: `tg:${carol}` })
+      const note = await h.driver.waitForBotMessage(log.id, { after: pressed })
+      expect(String(note.params.text)).toContain(`tg://user?id=${carol}`)
+      expect(h.driver.calls({ method: "editMessageReplyMarkup", after: pressed }).filter((c) => c.ok && Number(c.params.message_id) === entryId)).toHaveLength(1)
+      // Released some other way first (here the record is closed as an admin's /release would): the button
+      // finds nothing to release and touches nothing.
+      const { user: w } = await pendingUser(h, "Walt")
+      const stale = await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === log.id && String(c.params.text).includes(`tg://user?id=${w.id}`))
+      await h.query(`UPDATE restrictions SET state = 'released', resolved_at = now(), resolved_by = 'test' WHERE user_id = ${w.id}`)
+      const again = h.driver.mark()
+      const staleId = (stale.result as { message_id: number }).message_id
+      expect(await h.driver.waitForAnswer(h.driver.pressButton(carol, log.id, staleId, { data: `nz:r:${G}:${w.id}` })))
+        .toMatchObject({ text: "Nothing to release: they are not muted by me any more.", showAlert: true })
+      expect(h.driver.calls({ method: "restrictChatMember", after: again })).toEqual([])
+
+      // A user released by joining every channel (BOT-41) is logged as verified, without a button.
+      const { user: v } = await pendingUser(h, "Vera")
+      await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === log.id && String(c.params.text).includes(`tg://user?id=${v.id}`))
+      const joined = h.driver.mark()
+      h.driver.setMember(C.id, v.id, { status: "member" })
+      h.driver.setMember(N.id, v.id, { status: "member" })
+      const verified = await h.driver.waitForCall((c) =>
+        c.method === "sendMessage" && Number(c.params.chat_id) === log.id && String(c.params.text).includes("verified"), { after: joined, timeoutMs: 10_000 })
+      expect(String(verified.params.text)).toContain(`tg://user?id=${v.id}`)
+      expect(verified.params.reply_markup).toBeUndefined()
+    } finally {
+      await h.setSetting(G, "log_chat_id", null)
+    }
   })
 })

@@ -60,20 +60,16 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
     })
 
     const nameOf = (userId: UserId) =>
-      Effect.map(
-        sql<{ readonly firstName: string; readonly username: string | null }>`SELECT first_name, username FROM tg_users WHERE user_id = ${userId}`,
-        (rows) => {
-          const row = rows[0]
-          return row === undefined ? String(userId) : `${escapeHtml(row.firstName)}${row.username ? ` (@${escapeHtml(row.username)})` : ""}`
-        }
-      ).pipe(Effect.orElseSucceed(() => String(userId)))
+      Effect.map(members.findUser(userId), Option.match({
+        onNone: () => String(userId),
+        onSome: (u) => `${escapeHtml(u.firstName)}${u.username ? ` (@${escapeHtml(u.username)})` : ""}`
+      })).pipe(Effect.orElseSucceed(() => String(userId)))
 
     const overrideHours = (groupId: ChatId) =>
       Effect.map(directory.get(groupId), Option.match({ onNone: () => 24, onSome: (g) => g.settings.adminOverrideHours }))
 
     const utcMinute = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ")
 
-    /** Closes one pending record as `released` (BOT-36 restore, prompt deleted, timeout cancelled); false if already closed. */
     /** BOT-20 for one user: restore, close as released, exempt for admin_override_hours. */
     const releaseOne = (groupId: ChatId, userId: UserId, actor: UserId, priority: Priority) =>
       Effect.gen(function* () {
@@ -89,9 +85,15 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
         return { released, expiresAt }
       })
 
+    /** BOT-20 by an admin, audited: whether a pending record was released, and until when they are exempt. */
+    const releaseUser = Effect.fn("AdminReleases.releaseUser")(function* (groupId: ChatId, actor: UserId, userId: UserId) {
+      const outcome = yield* releaseOne(groupId, userId, actor, 0)
+      yield* record(actor, "bot.release", groupId, null, { userId, released: outcome.released, exemptUntil: outcome.expiresAt?.toISOString() ?? null })
+      return outcome
+    })
+
     const release = Effect.fn("AdminReleases.release")(function* (groupId: ChatId, actor: UserId, userId: UserId) {
-      const { expiresAt, released } = yield* releaseOne(groupId, userId, actor, 0)
-      yield* record(actor, "bot.release", groupId, null, { userId, released, exemptUntil: expiresAt?.toISOString() ?? null })
+      const { expiresAt, released } = yield* releaseUser(groupId, actor, userId)
       // `nameOf` is already HTML.
       const head = text(released ? "release.ok" : "release.nothing_pending", { name: yield* nameOf(userId) }, { markup: ["name"] })
       return expiresAt === null ? head : `${head} ${text("release.exempt_until", { until: utcMinute(expiresAt) })}`
@@ -154,6 +156,6 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
       return text("whitelist.removed", { name }, { markup: ["name"] })
     })
 
-    return { resolve, release, releaseAll, runReleaseAll, list, add, remove } as const
+    return { resolve, release, releaseUser, releaseAll, runReleaseAll, list, add, remove } as const
   })
 }) {}

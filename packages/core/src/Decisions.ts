@@ -1,6 +1,7 @@
 import { type ChannelId, type ChatId, type DecisionKind, type Trigger, type UserId, VerificationDecision } from "@nezuko/domain"
 import { Clock, Context, Effect, FiberRef, HashMap, Metric, MetricBoundaries, Option } from "effect"
 import { AppConfig } from "./AppConfig.js"
+import { isLogged, LogChat } from "./LogChat.js"
 import { taggedBy, unsafeUpdateMetrics } from "./Metrics.js"
 import { VerificationLog } from "./VerificationLog.js"
 
@@ -25,11 +26,15 @@ export const decisionLatency = Metric.histogram(
 )
 const latencyBy = taggedBy(decisionLatency, "cached")
 
-/** Writes one decision with the update's correlation id and this replica's id (BOT-51). */
+/**
+ * Writes one decision with the update's correlation id and this replica's id (BOT-51), and hands the ones
+ * section 9's log chat shows to LogChat.
+ */
 export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisions", {
   effect: Effect.gen(function* () {
     const log = yield* VerificationLog
     const config = yield* AppConfig
+    const logChat = yield* LogChat
     // One Effect step before the log's own: every decision comes through here, and a generator reading the
     // clock, the annotations and a metric one `yield*` at a time took a dozen (the bot bench's counted pass).
     const record = (fields: DecisionFields) =>
@@ -39,7 +44,7 @@ export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisio
           unsafeUpdateMetrics(fiber, [[latencyBy(String(fields.cached === true)), Math.max(0, now - fields.startedAt) / 1000]])
         }
         const correlation = Option.getOrNull(Option.map(HashMap.get(fiber.getFiberRef(FiberRef.currentLogAnnotations), "correlation_id"), String))
-        return log.record(new VerificationDecision({
+        const written = log.record(new VerificationDecision({
           at: new Date(now),
           groupId: fields.groupId,
           userId: fields.userId,
@@ -56,6 +61,11 @@ export class Decisions extends Effect.Service<Decisions>()("@nezuko/core/Decisio
           instanceId: config.instanceId
           // Built from typed fields: the constructor's validation would only repeat what the compiler checked.
         }, true))
+        if (fields.userId === null || !isLogged(fields.decision, fields.reason)) return written
+        return Effect.zipRight(logChat.offer({
+          groupId: fields.groupId, userId: fields.userId, decision: fields.decision, trigger: fields.trigger,
+          reason: fields.reason ?? null, missingChannelIds: fields.missingChannelIds ?? []
+        }), written)
       })
     return { record } as const
   })

@@ -16,6 +16,7 @@ import { GroupPermissions } from "./GroupPermissions.js"
 import { GroupProtection } from "./GroupProtection.js"
 import { GroupRelease } from "./GroupRelease.js"
 import { JoinRequests } from "./JoinRequests.js"
+import { LogChat } from "./LogChat.js"
 import { MemberChanges } from "./MemberChanges.js"
 import { Membership } from "./Membership.js"
 import { Outbox } from "./Outbox.js"
@@ -49,6 +50,7 @@ export const EngineLive = Layer.mergeAll(
   Layer.provideMerge(Layer.mergeAll(Verification.Default, Restrictor.Default, ChannelResolver.Default, JoinRequests.Default)),
   Layer.provideMerge(UnmuteRetries.Default),
   Layer.provideMerge(Layer.mergeAll(Protection.Default, Decisions.Default, PromptCoalescer.Default, GroupMigration.Default)),
-  Layer.provideMerge(Layer.mergeAll(CachesLive, Outbox.Default)),
+  Layer.provideMerge(Layer.mergeAll(Outbox.Default, LogChat.Default)),
+  Layer.provideMerge(CachesLive),
   Layer.provideMerge(EngineReposLive)
 )

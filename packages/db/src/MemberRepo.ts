@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import type { ChatId, UserId } from "@nezuko/domain"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { dbCall } from "./dbCall.js"
 
 export interface SeenUser {
@@ -51,6 +51,13 @@ export class MemberRepo extends Effect.Service<MemberRepo>()("@nezuko/db/MemberR
         (rows) => rows[0]?.userId
       ))
 
-    return { rememberUser, setPresence, presentIn, findByUsername } as const
+    /** The names BOT-49 stored for a user, if the bot has seen them. */
+    const findUser = (userId: UserId) =>
+      dbCall(Effect.map(
+        sql<{ readonly firstName: string; readonly username: string | null }>`SELECT first_name, username FROM tg_users WHERE user_id = ${userId}`,
+        (rows) => Option.fromNullable(rows[0])
+      ))
+
+    return { rememberUser, setPresence, presentIn, findByUsername, findUser } as const
   })
 }) {}

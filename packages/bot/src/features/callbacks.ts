@@ -1,4 +1,4 @@
-import { ChatAdmins, ChatSettings, gateLinkWire, JoinRequests, TelegramApi, text, Verification } from "@nezuko/core"
+import { AdminReleases, ChatAdmins, ChatSettings, gateLinkWire, JoinRequests, mention, TelegramApi, text, Verification } from "@nezuko/core"
 import { type ChatId, parseCallbackData } from "@nezuko/domain"
 import { Effect, Either, Option } from "effect"
 import { Composer } from "grammy"
@@ -57,6 +57,21 @@ export const callbacksFeature: Feature<EngineFeatureServices> = (run) => {
           yield* verification.answer(input.queryId, "")
           if (Option.isSome(view)) yield* show(view.value)
           return
+        }
+        case "LogRelease": {
+          // BOT-34: pressed in the log chat (section 9) by an authorized admin of the group the user is muted in.
+          const admins = yield* ChatAdmins
+          if (!(yield* admins.isAuthorized(data.groupId, input.from.id))) return yield* verification.answer(input.queryId, text("admin.only_alert"), true)
+          const { released } = yield* Effect.flatMap(AdminReleases, (r) => r.releaseUser(data.groupId, input.from.id, data.userId))
+          yield* verification.answer(input.queryId, text(released ? "log.released" : "log.nothing_to_release"), !released)
+          if (!released || input.chatId === null || input.messageId === null) return
+          // The button has done its work; a reply under the entry says who pressed it, for the next admin reading.
+          const telegram = yield* TelegramApi
+          yield* Effect.ignore(telegram.editMessageReplyMarkup({ chat_id: input.chatId, message_id: input.messageId, reply_markup: { inline_keyboard: [] } }, { priority: 2, kind: "send" }))
+          return yield* Effect.ignore(telegram.sendMessage({
+            chat_id: input.chatId, parse_mode: "HTML", text: text("log.released_by", { mention: mention(input.from.id, input.from.firstName) }),
+            reply_parameters: { message_id: input.messageId, allow_sending_without_reply: true }
+          }, { priority: 2, kind: "send" }))
         }
         case "MenuPage": {
           // BOT-9: answered without text, the message edited in place.
