@@ -20,14 +20,17 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
 
   const newUser = (firstName: string, inGroup = true) => makeUser(h, firstName, inGroup)
   const promptFor = (userId: number, after: number) => promptOf(h, userId, after)
-
+  /** `/settings` from `admin`: the settings message (BOT-18) and a mark taken before the command. */
+  const openSettings = async (admin: number) => {
+    const mark = h.driver.mark()
+    h.driver.sendCommand(admin, G, "settings")
+    const panel = await h.driver.waitForBotMessage(G, { after: mark })
+    return { mark, panel, messageId: (panel.result as { message_id: number }).message_id }
+  }
 
   it("BOT-18/BOT-52: /settings cycles a key in place for admins only; dry run decides without moderation calls", async () => {
     const carol = DEMO.users.carol.id
-    const mark = h.driver.mark()
-    h.driver.sendCommand(carol, G, "settings")
-    const panel = await h.driver.waitForBotMessage(G, { after: mark })
-    const messageId = (panel.result as { message_id: number }).message_id
+    const { mark, panel, messageId } = await openSettings(carol)
     const denied = h.driver.pressButton(alice.id, G, messageId, { data: "nz:s:dry_run" })
     expect(await h.driver.waitForAnswer(denied)).toMatchObject({ text: "Admins only", showAlert: true })
     const press = h.driver.pressButton(carol, G, messageId, { data: "nz:s:dry_run" })
@@ -48,10 +51,7 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
 
   it("BOT-46: with the gate on, /settings creates a join-request link for admins; without the invite right it says so", async () => {
     const carol = DEMO.users.carol.id
-    const mark = h.driver.mark()
-    h.driver.sendCommand(carol, G, "settings")
-    const panel = await h.driver.waitForBotMessage(G, { after: mark })
-    const messageId = (panel.result as { message_id: number }).message_id
+    const { mark, panel, messageId } = await openSettings(carol)
     expect(JSON.stringify(panel.params.reply_markup)).not.toContain("nz:s:gate_link")
     await h.driver.waitForAnswer(h.driver.pressButton(carol, G, messageId, { data: "nz:s:join_gate" }))
     const gateOn = await h.driver.waitForCall((c) => c.method === "editMessageText" && JSON.stringify(c.params.reply_markup).includes("nz:s:gate_link"), { after: mark })
