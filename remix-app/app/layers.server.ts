@@ -1,5 +1,5 @@
 import type { SqlClient } from "@effect/sql"
-import { AdminAuthLive, type AppConfig, BaseLive, type CacheEvents, CacheLive, DatabaseLive, type Health, type KeyValueStore } from "@nezuko/core"
+import { AdminAuthLive, type AppConfig, BaseLive, type CacheEvents, CacheLive, DatabaseLive, type Health, type KeyValueStore, type LogRing } from "@nezuko/core"
 import {
   AdminManagementRepo, AdminUserRepo, AlertRepo, AnalyticsRepo, AppSettingsRepo, AuditListRepo, AuditRepo, ChannelListRepo, ChannelRepo, DashboardStatsRepo, DecisionLogRepo, GroupListRepo,
   GroupRepo, OperationsRepo, RestrictionRepo, SettingsRepo, VerificationLogRepo, WhitelistRepo
@@ -16,8 +16,8 @@ const PageRepos = Layer.mergeAll(
   AuditListRepo.Default, AdminManagementRepo.Default, AdminUserRepo.Default, OperationsRepo.Default, ChannelListRepo.Default, AnalyticsRepo.Default, AppSettingsRepo.Default
 )
 
-/** What the panel needs from the process: configuration, readiness, the database and the cache (with nz:inv). */
-export type PanelInfrastructure = AppConfig | Health | SqlClient.SqlClient | KeyValueStore | CacheEvents
+/** What the panel needs from the process: configuration, readiness, the database, the cache (with nz:inv) and the log ring. */
+export type PanelInfrastructure = AppConfig | Health | SqlClient.SqlClient | KeyValueStore | CacheEvents | LogRing
 
 const services = Layer.mergeAll(PageRepos, GroupAdmin.Default.pipe(Layer.provideMerge(PanelEngineLive))).pipe(Layer.provideMerge(AdminAuthLive))
 

@@ -1,6 +1,5 @@
 import { Effect, type Layer, ManagedRuntime } from "effect"
 import { PanelLive, type PanelServices } from "./layers.server.js"
-import { ensureLogRing } from "./services/logRing.server.js"
 
 export type PanelRuntime = ManagedRuntime.ManagedRuntime<PanelServices, unknown>
 
@@ -13,7 +12,6 @@ const holder = globalThis as { __nezukoRuntime?: PanelRuntime }
  * SIGINT, because open pg and Redis sockets would otherwise keep the process alive (STACK.md §6).
  */
 export const installRuntime = (layer: Layer.Layer<PanelServices, unknown> = PanelLive, options: { readonly signals?: boolean } = {}) => {
-  ensureLogRing()
   const runtime: PanelRuntime = ManagedRuntime.make(layer)
   if (options.signals ?? true) {
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void runtime.dispose())

@@ -2,7 +2,7 @@ import type { SqlClient } from "@effect/sql"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { AdminAccounts, AppConfig, CacheEvents, cliContext, Health, KeyValueStore } from "@nezuko/core"
+import { AdminAccounts, AppConfig, CacheEvents, cliContext, Health, KeyValueStore, LogRing } from "@nezuko/core"
 import type { Role } from "@nezuko/domain"
 import { ConfigProvider, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { panelServices, type PanelServices } from "../app/layers.server.js"
@@ -31,7 +31,7 @@ export const startPanel = async (database: Layer.Layer<SqlClient.SqlClient, unkn
   })))
   const config = AppConfig.Default.pipe(Layer.provide(Layer.setConfigProvider(provider)))
   const quiet = Logger.minimumLogLevel(LogLevel.Warning)
-  const infrastructure = Layer.mergeAll(database, KeyValueStore.layerMemory(), CacheEvents.local, Health.Default, quiet).pipe(Layer.provideMerge(config))
+  const infrastructure = Layer.mergeAll(database, KeyValueStore.layerMemory(), CacheEvents.local, LogRing.local, Health.Default, quiet).pipe(Layer.provideMerge(config))
   const runtime = installRuntime(panelServices(infrastructure), { signals: false })
   await runtime.runtime()
   const app = await createPanelApp(runtime, { built: false, publicOrigin: origin, viteCacheDir: join(dataDir, "vite") })

@@ -11,14 +11,14 @@ export const LogParams = Schema.Struct({
 /** The page: the last 200 matching entries, server-rendered, so it is useful before (or without) the stream. */
 export const logsPage = Effect.gen(function* () {
   const { errors, value } = yield* decodeQueryOrDefaults(LogParams)
-  return { errors, params: value, entries: recentLogs(logFilter(value.level, value.q)) }
+  return { errors, params: value, entries: yield* recentLogs(logFilter(value.level, value.q)) }
 })
 
 /** GET /api/v1/logs/stream?level=&q= (PANEL-12). */
 export const logsStream = Effect.gen(function* () {
   const { request } = yield* RequestInfo
   const params = yield* decodeQuery(LogParams)
-  return new Response(logStream(logFilter(params.level, params.q), request.signal), {
+  return new Response(yield* logStream(logFilter(params.level, params.q), request.signal), {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" }
   })
 })
