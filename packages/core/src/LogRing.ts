@@ -17,6 +17,8 @@ const sharedCapacity = 10_000
 /** Entries waiting to be shipped; beyond this (Redis slow or gone) the oldest wait no longer. */
 const pendingCapacity = 2_000
 export const logRingKey = "logs:ring"
+/** Seconds: a ring nobody has written to for a week (a test run's prefix, a retired deployment) goes. */
+const idleExpiry = 7 * 86_400
 /** New entries, as JSON arrays, for the panels following the stream. */
 export const logChannel = "logs"
 
@@ -83,7 +85,7 @@ export class LogRing extends Context.Tag("@nezuko/core/LogRing")<LogRing, LogRin
           const batch = pending
           pending = []
           return Effect.ignore(breakers.protect("redis", redis.use((c) =>
-            c.multi().rpush(key, ...batch).ltrim(key, -sharedCapacity, -1).publish(channel, `[${batch.join(",")}]`).exec())))
+            c.multi().rpush(key, ...batch).ltrim(key, -sharedCapacity, -1).expire(key, idleExpiry).publish(channel, `[${batch.join(",")}]`).exec())))
         })
         yield* Effect.forkScoped(ship.pipe(Effect.repeat(Schedule.spaced("500 millis"))))
         // What is still pending at shutdown goes too: the last lines before a stop are the interesting ones.
