@@ -14,6 +14,8 @@ export interface LogRingShape {
 const localCapacity = 2_000
 /** CACHE-1 `logs:ring`: the capped list every replica appends to. */
 const sharedCapacity = 10_000
+/** Entries read from the shared ring per request. */
+const readPage = 2_000
 /** Entries waiting to be shipped; beyond this (Redis slow or gone) the oldest wait no longer. */
 const pendingCapacity = 2_000
 export const logRingKey = "logs:ring"
@@ -91,11 +93,12 @@ export class LogRing extends Context.Tag("@nezuko/core/LogRing")<LogRing, LogRin
         // What is still pending at shutdown goes too: the last lines before a stop are the interesting ones.
         yield* Effect.addFinalizer(() => ship)
 
-        // Following: one subscribed connection per process; while it is down, this process's own entries.
+        // Following: one subscribed connection per process, opened by the first follower (a bot replica has
+        // none); while it is down, this process's own entries.
         const listeners = new Set<(entry: LogEntry) => void>()
         const subscriber = yield* Effect.acquireRelease(
-          Effect.sync(() => redis.client.duplicate({ lazyConnect: false, enableAutoPipelining: false, autoResubscribe: false })),
-          (c) => Effect.promise(() => c.quit().catch(() => c.disconnect()))
+          Effect.sync(() => redis.client.duplicate({ lazyConnect: true, enableAutoPipelining: false, autoResubscribe: false })),
+          (c) => c.status === "wait" ? Effect.sync(() => c.disconnect()) : Effect.promise(() => c.quit().catch(() => c.disconnect()))
         )
         subscriber.on("error", () => undefined)
         subscriber.on("ready", () => void subscriber.subscribe(channel).catch(() => undefined))
@@ -110,14 +113,23 @@ export class LogRing extends Context.Tag("@nezuko/core/LogRing")<LogRing, LogRin
         })
         yield* Effect.addFinalizer(() => Effect.sync(stopLocal))
 
+        // Newest first, a page at a time, so a page load does not move the whole ring for 200 entries.
+        const readShared = (filter: (entry: LogEntry) => boolean, limit: number) =>
+          Effect.gen(function* () {
+            const found: Array<LogEntry> = []
+            for (let end = -1; end >= -sharedCapacity && found.length < limit; end -= readPage) {
+              const raw = yield* breakers.protect("redis", redis.use((c) => c.lrange(key, end - readPage + 1, end)))
+              found.unshift(...raw.map(parseJson).filter(isEntry).filter(filter))
+              if (raw.length < readPage) break
+            }
+            return found.slice(-limit)
+          })
+
         return {
-          recent: (filter, limit) =>
-            breakers.protect("redis", redis.use((c) => c.lrange(key, -sharedCapacity, -1))).pipe(
-              Effect.map((raw) => raw.map(parseJson).filter(isEntry).filter(filter).slice(-limit)),
-              Effect.orElse(() => Effect.sync(() => local.recent(filter, limit)))
-            ),
+          recent: (filter, limit) => readShared(filter, limit).pipe(Effect.orElse(() => Effect.sync(() => local.recent(filter, limit)))),
           follow: (listener) => {
             listeners.add(listener)
+            if (subscriber.status === "wait") subscriber.connect().catch(() => undefined)
             return () => void listeners.delete(listener)
           }
         } satisfies LogRingShape

@@ -50,6 +50,11 @@ it.live("logs:ring on the real Redis: a process's entries reach the shared ring 
     // A line that is not an entry (a foreign writer) is skipped, not fatal.
     yield* Effect.promise(() => raw.rpush(`${prefix}logs:ring`, "not json"))
     expect((yield* ring.recent(all, 1)).map((e) => e.msg)).toEqual(["from replica b"])
+    // Read a page at a time from the newest: an older match is still found behind 2 500 newer entries.
+    const filler = Array.from({ length: 2_500 }, (_, i) => JSON.stringify({ ts: other.ts, level: "info", msg: `filler ${i}` }))
+    yield* Effect.promise(() => raw.rpush(`${prefix}logs:ring`, ...filler))
+    expect((yield* ring.recent(all, 2)).map((e) => e.msg)).toEqual(["filler 2498", "filler 2499"])
+    expect((yield* ring.recent((e) => e.level === "error", 200)).map((e) => e.msg)).toEqual(["from replica b"])
     unfollow()
   })), 20_000)
 
