@@ -171,9 +171,10 @@ describe("LIM-13: Telegram out — the delete and the prompt wait in the outbox,
       c.method === "sendMessage" && c.ok && String(c.params.text).includes(`tg://user?id=${outsider.id}`), { after: mark, timeoutMs: 20_000 })
     expect(prompt.seq).toBeGreaterThan(deleted.seq)
     const [record] = await h.query<{ id: number }>(`SELECT id FROM restrictions WHERE user_id = ${outsider.id}`)
-    const jobs = await h.query<{ method: string; state: string }>(`SELECT payload->>'method' AS method, state FROM scheduled_jobs
+    // The job is marked done once the call has returned, a moment after the sandbox saw it.
+    const jobs = () => h.query<{ method: string; state: string }>(`SELECT payload->>'method' AS method, state FROM scheduled_jobs
       WHERE kind = 'outbox_send' AND dedupe_key IN ('delete:${G}:${message.message_id}', 'prompt:${record?.id}') ORDER BY id`)
-    expect(jobs).toEqual([{ method: "deleteMessage", state: "done" }, { method: "sendMessage", state: "done" }])
+    await expect.poll(jobs, { timeout: 5_000 }).toEqual([{ method: "deleteMessage", state: "done" }, { method: "sendMessage", state: "done" }])
     // The replayed prompt is the record's, as one sent at once would be: its id stored, its deletion scheduled.
     const promptId = (prompt.result as { message_id: number }).message_id
     await eventually(async () => {
