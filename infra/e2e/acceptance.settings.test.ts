@@ -208,6 +208,18 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
         c.method === "sendMessage" && Number(c.params.chat_id) === log.id && String(c.params.text).includes("verified"), { after: joined, timeoutMs: 10_000 })
       expect(String(verified.params.text)).toContain(`tg://user?id=${v.id}`)
       expect(verified.params.reply_markup).toBeUndefined()
+
+      // A log chat the bot is not in: one panel alert, however many entries fail, and enforcement goes on.
+      const elsewhere = h.driver.createSupergroup({ title: "Not the bot's", ownerId: carol, bot: "none" })
+      await h.setSetting(G, "log_chat_id", elsewhere.id)
+      const unreachable = h.driver.mark()
+      const { user: x } = await pendingUser(h, "Xena")
+      const { user: y } = await pendingUser(h, "Yuri")
+      await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === elsewhere.id && String(c.params.text).includes(`tg://user?id=${y.id}`), { after: unreachable })
+      const alerts = () => h.query(`SELECT kind, severity, details->>'error' AS error FROM alerts WHERE group_id = ${G} AND kind = 'log_chat_unreachable'`)
+      await expect.poll(alerts, { timeout: 5_000 }).toEqual([{ kind: "log_chat_unreachable", severity: "warning", error: "TelegramChatUnavailable" }])
+      expect(h.driver.calls({ method: "sendMessage", after: unreachable }).filter((c) => Number(c.params.chat_id) === elsewhere.id && !c.ok)).toHaveLength(2)
+      expect(h.driver.member(G, x.id)).toMatchObject({ status: "restricted" })
     } finally {
       await h.setSetting(G, "log_chat_id", null)
     }

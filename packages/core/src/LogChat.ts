@@ -1,6 +1,6 @@
-import { MemberRepo } from "@nezuko/db"
+import { AlertRepo, MemberRepo } from "@nezuko/db"
 import { callbackData, type ChannelId, type ChatId, type DecisionKind, type Trigger, type UserId } from "@nezuko/domain"
-import { Effect, Option, Queue } from "effect"
+import { Clock, Duration, Effect, Option, Queue } from "effect"
 import { GroupDirectory } from "./GroupDirectory.js"
 import { TelegramApi } from "./TelegramApi.js"
 import { channelLabel, mention, text, type TextKey } from "./Texts.js"
@@ -23,6 +23,11 @@ const templates: Partial<Record<DecisionKind, TextKey>> = { restrict: "log.restr
 export const isLogged = (decision: DecisionKind, reason: string | null | undefined) =>
   templates[decision] !== undefined && reason !== "already_pending"
 
+/** Answers that mean the log chat is wrong (gone, the bot not in it or not allowed to post), not busy. */
+const unreachable = new Set(["TelegramChatUnavailable", "TelegramMissingRights", "TelegramPermanent", "TelegramCannotMessageUser"])
+/** One alert per group in this long, however many entries fail meanwhile (a raid against a dead log chat). */
+const alertEvery = Duration.minutes(10)
+
 /** Events waiting to be posted; beyond this (a raid against a slow log chat) new ones are dropped and counted. */
 const capacity = 1_000
 
@@ -37,6 +42,8 @@ export class LogChat extends Effect.Service<LogChat>()("@nezuko/core/LogChat", {
     const directory = yield* GroupDirectory
     const telegram = yield* TelegramApi
     const members = yield* MemberRepo
+    const alerts = yield* AlertRepo
+    const alertedAt = new Map<number, number>()
     const queue = yield* Queue.dropping<LogChatEvent>(capacity)
     let dropped = 0
 
@@ -61,8 +68,25 @@ export class LogChat extends Effect.Service<LogChat>()("@nezuko/core/LogChat", {
           ...(e.decision === "restrict"
             ? { reply_markup: { inline_keyboard: [[{ text: text("log.release_button", {}, { language: g.settings.language }), callback_data: callbackData.logRelease(e.groupId, e.userId) }]] } }
             : {})
-        }, { priority: 2, kind: "send" })
+        }, { priority: 2, kind: "send" }).pipe(
+          Effect.catchIf((error) => unreachable.has(error._tag), (error) => reportUnreachable(g.chatId, logChatId, error._tag))
+        )
       }).pipe(Effect.catchAll((error) => Effect.logWarning(`posting to the log chat failed: ${error._tag}`)))
+
+    // The admins learn it on the panel's alert list, where they set the log chat, instead of a log line per entry.
+    const reportUnreachable = (groupId: ChatId, logChatId: number, error: string) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const last = alertedAt.get(groupId)
+        if (last !== undefined && now - last < Duration.toMillis(alertEvery)) return
+        alertedAt.set(groupId, now)
+        yield* Effect.logWarning(`the log chat ${logChatId} of group ${groupId} is unreachable: ${error}`)
+        yield* alerts.raise({
+          kind: "log_chat_unreachable", severity: "warning", groupId: Number(groupId), channelId: null,
+          message: `The bot cannot post to the log chat ${logChatId} (${error}); add it there with the right to post, or change the log chat id.`,
+          details: { log_chat_id: logChatId, error }
+        })
+      })
 
     yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(queue), post)))
 
