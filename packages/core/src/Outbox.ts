@@ -79,9 +79,10 @@ export class Outbox extends Effect.Service<Outbox>()("@nezuko/core/Outbox", {
       return jobId
     })
 
-    const stillOpen = (p: PromptOf) =>
+    /** Still open and still without a prompt: a later message may have prompted directly once Telegram was back. */
+    const stillWanted = (p: PromptOf) =>
       restrictions.findPending(ChatId.make(p.group_id), UserId.make(p.user_id)).pipe(
-        Effect.map((r) => Option.isSome(r) && r.value.id === p.restriction_id)
+        Effect.map((r) => Option.isSome(r) && r.value.id === p.restriction_id && r.value.promptMessageId === null)
       )
 
     /** What one sent prompt needs afterwards (BOT-29): its id on the record and its deletion after the TTL. */
@@ -117,8 +118,8 @@ export class Outbox extends Effect.Service<Outbox>()("@nezuko/core/Outbox", {
           yield* Effect.logInfo(`outbox: stale ${entry.method} dropped`).pipe(Effect.annotateLogs({ event: "outbox.stale", method: entry.method }))
           continue
         }
-        // The user verified, was released or left while the call waited: the prompt has nothing left to say.
-        if (entry.prompt !== undefined && !(yield* stillOpen(entry.prompt))) {
+        // The user verified, was released or left while the call waited, or was prompted since: nothing to say.
+        if (entry.prompt !== undefined && !(yield* stillWanted(entry.prompt))) {
           counts.settled++
           yield* queue.complete(job.id, { dropped: "settled" })
           continue

@@ -72,22 +72,26 @@ layer(JobQueue.Default.pipe(Layer.provideMerge(PgliteTest)), { timeout: "60 seco
         : apiError(403, "Forbidden: bot was kicked from the supergroup chat")
     }))))
 
-  it.effect("a queued prompt is sent only while its record is open, gets its message id stored and its prompt_delete job", () =>
+  it.effect("a queued prompt is sent only while its record is open and unprompted, gets its message id stored and its prompt_delete job", () =>
     Effect.gen(function* () {
       const outbox = yield* Outbox
       const repo = yield* RestrictionRepo
       const open = yield* pendingRecord(601)
       const closed = yield* pendingRecord(602)
       const stale = yield* pendingRecord(603)
+      const prompted = yield* pendingRecord(604)
       const prompt = (userId: number) => ({ chat_id: group, text: `prompt for ${userId}` })
       yield* outbox.enqueue("sendMessage", prompt(603), { kind: "send", staleAfter: "300 seconds", prompt: promptOf(stale.id, 603) })
       yield* TestClock.adjust("301 seconds")
       yield* outbox.enqueue("sendMessage", prompt(601), { kind: "send", staleAfter: "300 seconds", prompt: promptOf(open.id, 601) })
       yield* outbox.enqueue("sendMessage", prompt(602), { kind: "send", staleAfter: "300 seconds", prompt: promptOf(closed.id, 602) })
+      yield* outbox.enqueue("sendMessage", prompt(604), { kind: "send", staleAfter: "300 seconds", prompt: promptOf(prompted.id, 604) })
       yield* repo.close(closed.id, "verified", "rejoin")
+      // Their next message, once Telegram was back, prompted them directly: the queued prompt would be a second.
+      yield* repo.update(prompted.id, { promptMessageId: 4711 })
       yield* makeDue
 
-      expect(yield* outbox.replay()).toMatchObject({ sent: 1, settled: 1, stale: 1 })
+      expect(yield* outbox.replay()).toMatchObject({ sent: 1, settled: 2, stale: 1 })
       const sent = yield* callsOf("sendMessage")
       expect(sent.map((c) => c.payload.text)).toEqual(["prompt for 601"])
       const record = Option.getOrThrow(yield* repo.findPending(group, UserId.make(601)))
