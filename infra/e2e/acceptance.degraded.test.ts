@@ -181,7 +181,9 @@ describe("LIM-13: Telegram out — the delete and the prompt wait in the outbox,
       const [stored] = await h.query<{ promptMessageId: number | null }>(`SELECT prompt_message_id FROM restrictions WHERE user_id = ${outsider.id}`)
       return stored?.promptMessageId === promptId
     }, 10_000, "the replayed prompt's id on the record")
-    expect(await h.query(`SELECT 1 FROM scheduled_jobs WHERE dedupe_key = 'prompt_delete:${G}:${promptId}' AND state = 'queued'`)).toHaveLength(1)
+    // Scheduled right after the id is stored: polled like it.
+    await expect.poll(() => h.query(`SELECT 1 FROM scheduled_jobs WHERE dedupe_key = 'prompt_delete:${G}:${promptId}' AND state = 'queued'`), { timeout: 5_000 })
+      .toHaveLength(1)
 
     // BOT-28's restrict_retry ladder mutes them at its first rung (30 s).
     await h.driver.waitForRestrict(G, outsider.id, { after: mark, timeoutMs: 45_000 })
