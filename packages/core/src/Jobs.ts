@@ -1,4 +1,4 @@
-import { JobQueue, type JobSelector } from "@nezuko/db"
+import { JobQueue, type JobSelector, type RestrictionRepo } from "@nezuko/db"
 import { Clock, DateTime, Duration, Effect, Option } from "effect"
 
 /** BOT-8 and BOT-25's clean-up kinds; payload `{ chat_id, message_id }`. */
@@ -75,3 +75,19 @@ export class Jobs extends Effect.Service<Jobs>()("@nezuko/core/Jobs", {
   }),
   dependencies: [JobQueue.Default]
 }) {}
+
+/**
+ * BOT-29: a prompt that went out belongs to its record (verify and the timeout delete it, BOT-23 row 9 asks
+ * whether it is still shown) and goes after prompt_ttl_seconds; sent at once or replayed from the outbox.
+ */
+export const notePromptShown = (
+  restrictions: RestrictionRepo,
+  jobs: Jobs,
+  prompt: { readonly recordId: number; readonly groupId: number; readonly messageId: number; readonly ttlSeconds: number }
+) =>
+  Effect.zipRight(
+    restrictions.update(prompt.recordId, { promptMessageId: prompt.messageId }),
+    jobs.scheduleAutoDelete(prompt.groupId, [prompt.messageId], Duration.seconds(prompt.ttlSeconds), promptDeleteKind).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
+    )
+  )

@@ -2,7 +2,7 @@ import { JobQueue, RestrictionRepo, retryDelay } from "@nezuko/db"
 import { ChatId, UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Option, Schema } from "effect"
 import { AppConfig } from "./AppConfig.js"
-import { Jobs, promptDeleteKind } from "./Jobs.js"
+import { Jobs, notePromptShown } from "./Jobs.js"
 import { type CallOptions, TelegramApi } from "./TelegramApi.js"
 
 /** OPS-16's job kind for calls the open `telegram` breaker turned away. */
@@ -85,13 +85,11 @@ export class Outbox extends Effect.Service<Outbox>()("@nezuko/core/Outbox", {
         Effect.map((r) => Option.isSome(r) && r.value.id === p.restriction_id && r.value.promptMessageId === null)
       )
 
-    /** What one sent prompt needs afterwards (BOT-29): its id on the record and its deletion after the TTL. */
     const promptSent = (p: PromptOf, result: unknown) =>
       Effect.gen(function* () {
         const messageId = (result as { readonly message_id?: unknown } | null)?.message_id
         if (typeof messageId !== "number") return
-        yield* restrictions.update(p.restriction_id, { promptMessageId: messageId })
-        yield* jobs.scheduleAutoDelete(p.group_id, [messageId], Duration.seconds(p.ttl_seconds), promptDeleteKind)
+        yield* notePromptShown(restrictions, jobs, { recordId: p.restriction_id, groupId: p.group_id, messageId, ttlSeconds: p.ttl_seconds })
       }).pipe(Effect.catchAll((e) => Effect.logWarning(`a replayed prompt's bookkeeping failed: ${e._tag}`)))
 
     /** Replays due outbox jobs oldest first; stops (and puts the rest back) if the breaker is still open. */

@@ -9,7 +9,7 @@ import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
 import { GroupMigration } from "./GroupMigration.js"
 import type { Sender } from "./Inputs.js"
-import { Jobs, promptDeleteKind } from "./Jobs.js"
+import { Jobs, notePromptShown } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { withLeanSpan } from "./LeanSpan.js"
 import { Outbox } from "./Outbox.js"
@@ -107,10 +107,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           return sent.left._tag
         }
         if (Option.isSome(sent.right)) {
-          yield* restrictions.update(recordId, { promptMessageId: sent.right.value })
-          yield* jobs.scheduleAutoDelete(groupId, [sent.right.value], Duration.seconds(req.group.settings.promptTtlSeconds), promptDeleteKind).pipe(
-            Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
-          )
+          yield* notePromptShown(restrictions, jobs, { recordId, groupId, messageId: sent.right.value, ttlSeconds: req.group.settings.promptTtlSeconds })
         }
         return null
       })
