@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { ChatId } from "@nezuko/domain"
 import { Context, Effect, Layer, Runtime, Schema } from "effect"
 import { CircuitBreakers } from "./CircuitBreakers.js"
-import { RedisClient } from "./Redis.js"
+import { RedisClient, subscriberConnection } from "./Redis.js"
 
 /** What another replica must drop from its per-process copies (CACHE-5, CACHE-7). */
 export const CacheEvent = Schema.Union(
@@ -67,12 +67,7 @@ export class CacheEvents extends Context.Tag("@nezuko/core/CacheEvents")<CacheEv
         const self = randomUUID()
         const channel = prefix + invalidationChannel
         const handlers: Array<(event: CacheEvent) => void> = []
-        // A subscribed ioredis connection can do nothing else, hence the second one.
-        const listener = yield* Effect.acquireRelease(
-          Effect.sync(() => redis.client.duplicate({ lazyConnect: false, enableAutoPipelining: false, autoResubscribe: false })),
-          (c) => Effect.promise(() => c.quit().catch(() => c.disconnect()))
-        )
-        listener.on("error", () => undefined)
+        const listener = yield* subscriberConnection(redis, { lazy: false })
         listener.on("message", (from: string, raw: string) => {
           if (from !== channel) return
           const envelope = decode(raw)

@@ -1,7 +1,7 @@
 import { Context, Effect, Layer, Schedule } from "effect"
 import { CircuitBreakers } from "./CircuitBreakers.js"
 import { type LogEntry, onLogEntry } from "./Logging.js"
-import { RedisClient } from "./Redis.js"
+import { RedisClient, subscriberConnection } from "./Redis.js"
 
 export interface LogRingShape {
   /** The newest `limit` entries that pass `filter`, oldest first. */
@@ -40,6 +40,9 @@ const makeLocalRing = () => {
   return { recent, follow, stop }
 }
 
+/** The process's own ring, unhooked from the logger with the scope. */
+const scopedLocalRing = Effect.acquireRelease(Effect.sync(makeLocalRing), (ring) => Effect.sync(ring.stop))
+
 const parseJson = (raw: string): unknown => {
   try {
     return JSON.parse(raw)
@@ -58,7 +61,7 @@ const isEntry = (value: unknown): value is LogEntry => typeof value === "object"
 export class LogRing extends Context.Tag("@nezuko/core/LogRing")<LogRing, LogRingShape>() {
   static local = Layer.scoped(
     LogRing,
-    Effect.map(Effect.acquireRelease(Effect.sync(makeLocalRing), (ring) => Effect.sync(ring.stop)), (ring): LogRingShape => ({
+    Effect.map(scopedLocalRing, (ring): LogRingShape => ({
       recent: (filter, limit) => Effect.sync(() => ring.recent(filter, limit)),
       follow: ring.follow
     }))
@@ -72,7 +75,7 @@ export class LogRing extends Context.Tag("@nezuko/core/LogRing")<LogRing, LogRin
         const breakers = yield* CircuitBreakers
         const key = prefix + logRingKey
         const channel = prefix + logChannel
-        const local = yield* Effect.acquireRelease(Effect.sync(makeLocalRing), (ring) => Effect.sync(ring.stop))
+        const local = yield* scopedLocalRing
 
         // Shipping: batched every 500 ms, one MULTI per batch. A failure is not logged: that entry would be
         // shipped in turn, and the redis breaker already says Redis is down.
@@ -96,11 +99,7 @@ export class LogRing extends Context.Tag("@nezuko/core/LogRing")<LogRing, LogRin
         // Following: one subscribed connection per process, opened by the first follower (a bot replica has
         // none); while it is down, this process's own entries.
         const listeners = new Set<(entry: LogEntry) => void>()
-        const subscriber = yield* Effect.acquireRelease(
-          Effect.sync(() => redis.client.duplicate({ lazyConnect: true, enableAutoPipelining: false, autoResubscribe: false })),
-          (c) => c.status === "wait" ? Effect.sync(() => c.disconnect()) : Effect.promise(() => c.quit().catch(() => c.disconnect()))
-        )
-        subscriber.on("error", () => undefined)
+        const subscriber = yield* subscriberConnection(redis, { lazy: true })
         subscriber.on("ready", () => void subscriber.subscribe(channel).catch(() => undefined))
         subscriber.on("message", (from: string, raw: string) => {
           if (from !== channel) return

@@ -51,3 +51,18 @@ export class RedisClient extends Context.Tag("@nezuko/core/RedisClient")<RedisCl
     )
   }
 }
+
+/**
+ * A second connection for SUBSCRIBE (a subscribed ioredis connection can do nothing else), closed with the
+ * scope. Its owner subscribes on every "ready": a subscribe sent while Redis is down fails, so resubscribing
+ * is not left to ioredis. `lazy`: opened only by the first `connect()`.
+ */
+export const subscriberConnection = (redis: Context.Tag.Service<RedisClient>, options: { readonly lazy: boolean }) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const c = redis.client.duplicate({ lazyConnect: options.lazy, enableAutoPipelining: false, autoResubscribe: false })
+      c.on("error", () => undefined)
+      return c
+    }),
+    (c) => c.status === "wait" ? Effect.sync(() => c.disconnect()) : Effect.promise(() => c.quit().catch(() => c.disconnect()))
+  )
