@@ -69,8 +69,15 @@ export const decisionSource = (
   })
 
 /**
+ * How long after an hour ends the rollup waits before folding it. The panel reads the log itself from the
+ * watermark on, so a row that reaches the log after its hour was folded (the buffered writer holds rows for
+ * seconds) would be counted by neither side until the next run recomputed that hour.
+ */
+export const rollupGraceSeconds = 120
+
+/**
  * Recomputes verification_hourly for the complete hours since the watermark (minus one hour, for rows written
- * late by the buffered writer) and moves the watermark to the current hour; rebuilds group_check_counts and
+ * later still) and moves the watermark to the start of the hour `rollupGraceSeconds` ago; rebuilds group_check_counts and
  * group_restriction_counts (per group, over windows ending a minute ago) and folds the dashboard's count
  * deltas. Idempotent; safe on any replica.
  */
@@ -80,9 +87,9 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
 
     // From the log, so the window can end a minute ago (rows reach the log seconds late at most) and the panel
     // adds only minutes of rows at each end. Only rows that change are written.
-    const rebuildGroupChecks = Effect.gen(function* () {
+    const rebuildGroupChecks = (now: Date) => Effect.gen(function* () {
       const [w] = yield* sql<{ readonly windowFrom: Date; readonly windowUntil: Date }>`
-        SELECT now() - interval '1 minute' - interval '168 hours' AS window_from, now() - interval '1 minute' AS window_until`
+        SELECT ${now}::timestamptz - interval '1 minute' - interval '168 hours' AS window_from, ${now}::timestamptz - interval '1 minute' AS window_until`
       if (w === undefined) return
       yield* sql`
         WITH fresh AS (
@@ -100,8 +107,8 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`
     })
 
-    const rebuildGroupRestrictions = Effect.gen(function* () {
-      const [w] = yield* sql<{ readonly windowUntil: Date }>`SELECT now() - interval '1 minute' AS window_until`
+    const rebuildGroupRestrictions = (now: Date) => Effect.gen(function* () {
+      const [w] = yield* sql<{ readonly windowUntil: Date }>`SELECT ${now}::timestamptz - interval '1 minute' AS window_until`
       if (w === undefined) return
       const longest = Math.max(...restrictionWindowHours)
       yield* sql`
@@ -123,12 +130,18 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`
     })
 
-    const run = dbCall(sql.withTransaction(Effect.gen(function* () {
+    /** The rollup as of `asOf`: the database's clock for `run`, a test's chosen instant for `runAt`. */
+    const rollUp = (asOf: Date | null) => dbCall(sql.withTransaction(Effect.gen(function* () {
       yield* sql`SELECT pg_advisory_xact_lock(7243)`
-      const [row] = yield* sql<{ readonly since: Date; readonly until: Date }>`
-        SELECT coalesce((SELECT (value #>> '{}')::timestamptz - interval '1 hour' FROM app_settings WHERE key = ${rollupWatermarkKey}),
-                        (SELECT date_trunc('hour', min(at)) FROM verification_log), date_trunc('hour', now())) AS since,
-               date_trunc('hour', now()) AS until`
+      const [row] = yield* sql<{ readonly now: Date; readonly since: Date; readonly until: Date }>`
+        WITH t AS (
+          SELECT coalesce(${asOf}::timestamptz, now()) AS now,
+                 date_trunc('hour', coalesce(${asOf}::timestamptz, now()) - ${rollupGraceSeconds} * interval '1 second') AS until
+        )
+        SELECT now, until,
+               coalesce((SELECT (value #>> '{}')::timestamptz - interval '1 hour' FROM app_settings WHERE key = ${rollupWatermarkKey}),
+                        (SELECT date_trunc('hour', min(at)) FROM verification_log), until) AS since
+        FROM t`
       if (row === undefined) return 0
       yield* sql`DELETE FROM verification_hourly WHERE bucket >= ${row.since} AND bucket < ${row.until}`
       const inserted = yield* sql`
@@ -164,10 +177,10 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
           INSERT INTO ${sql(table)} (bucket, ${sql.join(",", false)(columns.map((c) => sql`${sql(c)}`))})
           SELECT * FROM folded WHERE ${sql.join(" OR ", false)(columns.map((c) => sql`${sql(c)} <> 0`))}`
       }
-      yield* rebuildGroupChecks
-      yield* rebuildGroupRestrictions
+      yield* rebuildGroupChecks(row.now)
+      yield* rebuildGroupRestrictions(row.now)
       return inserted.length
     })))
-    return { run } as const
+    return { run: rollUp(null), runAt: (now: Date) => rollUp(now) } as const
   })
 }) {}

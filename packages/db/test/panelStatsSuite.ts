@@ -294,4 +294,25 @@ export const panelStatsSuite = (name: string, database: Layer.Layer<SqlClient.Sq
         yield* Effect.flatMap(HourlyRollup, (r) => r.run)
         yield* expectCards
       }))
+
+    it.effect("a decision that reaches the log just after its hour ended is counted, though the rollup ran in between", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const rollup = yield* HourlyRollup
+        const analytics = yield* AnalyticsRepo
+        const group = seeded(950)
+        const [clock] = yield* sql<{ readonly hourStart: Date }>`SELECT date_trunc('hour', now()) - interval '3 hours' AS hour_start`
+        const hourStart = clock?.hourStart ?? new Date()
+        // The rollup runs 30 s into the hour; a decision taken 10 s before it began is written a moment later.
+        yield* rollup.runAt(new Date(hourStart.getTime() + 30_000))
+        yield* sql`
+          INSERT INTO verification_log (at, group_id, user_id, trigger, decision, cached, latency_ms)
+          VALUES (${new Date(hourStart.getTime() - 10_000)}, ${group}, 1, 'message', 'pass', true, 1)`
+        const range: AnalyticsRange = {
+          from: new Date(hourStart.getTime() - 2 * hour), to: new Date(hourStart.getTime() + hour), bucket: "hour", timezone: "UTC", groupId: group
+        }
+        expect((yield* analytics.overTime(range)).reduce((n, row) => n + row.count, 0)).toBe(1)
+        yield* rollup.run
+        expect((yield* analytics.overTime(range)).reduce((n, row) => n + row.count, 0)).toBe(1)
+      }))
   })
