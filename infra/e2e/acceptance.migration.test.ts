@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type BotHarness, startNezuko, waitForDecisions } from "./botHarness.js"
 
 const OLD = -4_000_000_123
+const SECOND = -4_000_000_456
 const { carol } = DEMO.users
 
 describe("the bot against the sandbox: group → supergroup migration (BOT-50)", () => {
@@ -12,7 +13,11 @@ describe("the bot against the sandbox: group → supergroup migration (BOT-50)",
       sandbox: { demo: true },
       world: (driver) => {
         driver.createGroup({ id: OLD, title: "Basic Group", ownerId: carol.id, bot: "admin", permissions: DEMO.groupPermissions })
-        return [{ group: { id: OLD, title: "Basic Group" }, channels: [DEMO.channel, DEMO.news], protectedBy: carol.id }]
+        driver.createGroup({ id: SECOND, title: "Second Basic Group", ownerId: carol.id, bot: "admin", permissions: DEMO.groupPermissions })
+        return [
+          { group: { id: OLD, title: "Basic Group" }, channels: [DEMO.channel, DEMO.news], protectedBy: carol.id },
+          { group: { id: SECOND, title: "Second Basic Group" }, channels: [DEMO.channel], protectedBy: carol.id }
+        ]
       }
     })
   })
@@ -70,4 +75,18 @@ describe("the bot against the sandbox: group → supergroup migration (BOT-50)",
     expect(rows[0]).toMatchObject({ decision: "restrict" })
     expect(await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM restrictions WHERE group_id = ${NEW} AND user_id = ${newcomer.id} AND state = 'pending'`)).toEqual([{ n: 1 }])
   }, 60_000)
+
+  it("a reply to a command sent just before the upgrade is sent again to the supergroup, without its quote", async () => {
+    const mark = h.driver.mark()
+    const command = h.driver.sendCommand(carol.id, SECOND, "status")
+    // Upgraded before the bot has fetched the command, so its reply to the old id meets migrate_to_chat_id.
+    const NEW = h.driver.upgradeToSupergroup(SECOND).id
+    const refused = await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === SECOND, { after: mark, timeoutMs: 10_000 })
+    expect(refused).toMatchObject({ ok: false, errorCode: 400 })
+    const reply = await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === NEW && c.ok, { after: refused.seq, timeoutMs: 10_000 })
+    expect(reply.params.reply_parameters).toBeUndefined()
+    expect(h.driver.messages(NEW).some((m) => m.byBot && m.message.message_id === (reply.result as { message_id: number }).message_id)).toBe(true)
+    expect(command.chat.id).toBe(SECOND)
+    await waitForRows(`SELECT 1 FROM groups WHERE chat_id = ${NEW} AND migrated_from_chat_id = ${SECOND}`)
+  }, 30_000)
 })

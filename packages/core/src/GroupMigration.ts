@@ -1,27 +1,29 @@
 import { SqlClient } from "@effect/sql"
 import { AuditRepo, dbCall } from "@nezuko/db"
 import { AuditEntry, ChatId } from "@nezuko/domain"
-import { Effect } from "effect"
+import { Effect, Queue } from "effect"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { GroupDirectory } from "./GroupDirectory.js"
 import { GroupPermissions } from "./GroupPermissions.js"
-import type { TelegramChatMigrated } from "./TelegramErrors.js"
+import { TelegramApi } from "./TelegramApi.js"
 
 /**
  * BOT-50: a basic group upgraded to a supergroup gets a new id. `migrate` re-keys everything Nezuko keeps
  * about the group in one transaction — the FKs to `groups` cascade on update; `verification_log`,
  * `verification_hourly`, `alerts` and queued `scheduled_jobs` carry the id without an FK and are moved here —
  * records the old id in `groups.migrated_from_chat_id`, audits `bot.group_migrated` and drops the old id's
- * caches. Idempotent: the `migrate_to_chat_id` and `migrate_from_chat_id` service messages and a
- * TelegramChatMigrated error may all report the same migration.
+ * caches. Idempotent: the `migrate_to_chat_id` and `migrate_from_chat_id` service messages and any call
+ * TelegramApi found answered with `migrate_to_chat_id` (which it sends again to the new id) may all report the
+ * same migration; this service follows the latter for as long as it lives.
  */
 export class GroupMigration extends Effect.Service<GroupMigration>()("@nezuko/core/GroupMigration", {
-  effect: Effect.gen(function* () {
+  scoped: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const audit = yield* AuditRepo
     const directory = yield* GroupDirectory
     const admins = yield* ChatAdmins
     const permissions = yield* GroupPermissions
+    const telegram = yield* TelegramApi
 
     const rekey = (from: ChatId, to: ChatId) =>
       sql.withTransaction(Effect.gen(function* () {
@@ -83,9 +85,14 @@ export class GroupMigration extends Effect.Service<GroupMigration>()("@nezuko/co
       return moved
     })
 
-    /** The same, from a call that Telegram answered with `migrate_to_chat_id`. */
-    const onMigratedError = (from: ChatId, error: TelegramChatMigrated) => migrate(from, ChatId.make(error.newChatId))
+    const met = yield* telegram.subscribeMigrations
+    yield* Queue.take(met).pipe(
+      Effect.flatMap(({ from, to }) => migrate(ChatId.make(from), ChatId.make(to))),
+      Effect.catchAllCause((cause) => Effect.logWarning("could not follow a group migration met by a call", cause)),
+      Effect.forever,
+      Effect.forkScoped
+    )
 
-    return { migrate, onMigratedError } as const
+    return { migrate } as const
   })
 }) {}

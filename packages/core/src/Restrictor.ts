@@ -1,5 +1,5 @@
 import { GroupRepo, MemberRepo, RestrictionRepo } from "@nezuko/db"
-import { type ChannelId, ChatId, type Restriction, type Trigger, type UserId } from "@nezuko/domain"
+import type { ChannelId, ChatId, Restriction, Trigger, UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
@@ -7,7 +7,6 @@ import { requestHealthCheck } from "./BotStatus.js"
 import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
-import { GroupMigration } from "./GroupMigration.js"
 import type { Sender } from "./Inputs.js"
 import { Jobs, notePromptShown } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
@@ -58,7 +57,6 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const store = yield* KeyValueStore
     const telegram = yield* TelegramApi
     const protection = yield* Protection
-    const migration = yield* GroupMigration
     const restrictions = yield* RestrictionRepo
     const members = yield* MemberRepo
     const groups = yield* GroupRepo
@@ -133,12 +131,6 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           channelIds: req.checked, missingChannelIds: req.missing.map((c) => c.chatId), cached: req.cached, startedAt: req.startedAt
         })
       })
-
-    const followMigration = (groupId: ChatId, newChatId: number): Effect.Effect<void> =>
-      migration.migrate(groupId, ChatId.make(newChatId)).pipe(
-        Effect.asVoid,
-        Effect.catchAll((e) => Effect.logWarning(`group migration failed: ${e._tag}`))
-      )
 
     const locked = (req: RestrictRequest, groupId: ChatId, userId: UserId) =>
       Effect.gen(function* () {
@@ -226,8 +218,6 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
                 Effect.catchAll((e) => Effect.logWarning(`could not schedule the mute retry: ${e._tag}`))
               )
             }
-            // BOT-50: the group became a supergroup; re-key it so the next update is enforced under the new id.
-            if (muted.left._tag === "TelegramChatMigrated") yield* followMigration(groupId, muted.left.newChatId)
             yield* Effect.logWarning(`mute failed: ${muted.left._tag}`).pipe(Effect.annotateLogs({ chat_id: String(groupId), user_id: String(userId) }))
           }
         }

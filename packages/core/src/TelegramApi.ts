@@ -1,4 +1,4 @@
-import { Duration, Effect, Metric, MetricBoundaries, Predicate } from "effect"
+import { Duration, Effect, Metric, MetricBoundaries, Predicate, PubSub, type Queue, type Scope } from "effect"
 import { GrammyError, type RawApi } from "grammy"
 import { AppConfig } from "./AppConfig.js"
 import { CircuitBreakers, type CircuitOpen } from "./CircuitBreakers.js"
@@ -7,7 +7,7 @@ import { redactSecrets } from "./Logging.js"
 import { taggedBy, unsafeUpdateMetrics } from "./Metrics.js"
 import { type Priority, type RateLimitDropped, RateLimiter } from "./RateLimiter.js"
 import type { Budget } from "./RateLimiterStore.js"
-import { classifyApiError, type TelegramApiFailure, TelegramTransient, outcomeOf } from "./TelegramErrors.js"
+import { classifyApiError, type TelegramApiFailure, type TelegramChatMigrated, TelegramTransient, outcomeOf } from "./TelegramErrors.js"
 import { type OperationKind, withTelegramRetries } from "./TelegramRetry.js"
 import { TelegramTransport } from "./TelegramTransport.js"
 
@@ -18,6 +18,27 @@ export type Payload<M extends Method> = RawApi[M] extends (args: infer P, signal
   : never
 export type Result<M extends Method> = Awaited<ReturnType<RawApi[M]>>
 export type TelegramError = TelegramApiFailure | CircuitOpen | RateLimitDropped
+
+/** A call to `from` that Telegram answered with `migrate_to_chat_id` (BOT-50). */
+export interface ChatMigration {
+  readonly from: number
+  readonly to: number
+}
+
+/**
+ * BOT-50: the call to make again under the migrated group's new id, or undefined when it cannot move.
+ * A call naming messages (`message_id`, `message_ids`) stays failed: they belong to the old chat's history and
+ * the same ids name other messages in the new one; a reply is sent without its quote for the same reason.
+ */
+export const movedCall = (
+  payload: unknown,
+  error: TelegramChatMigrated
+): { readonly migration: ChatMigration; readonly payload: Record<string, unknown> } | undefined => {
+  if (!Predicate.isRecord(payload) || typeof payload.chat_id !== "number" || payload.chat_id === error.newChatId) return undefined
+  if ("message_id" in payload || "message_ids" in payload) return undefined
+  const { reply_parameters: _quote, reply_to_message_id: _legacyQuote, ...rest } = payload
+  return { migration: { from: payload.chat_id, to: error.newChatId }, payload: { ...rest, chat_id: error.newChatId } }
+}
 
 export interface CallOptions {
   readonly priority?: Priority
@@ -124,8 +145,10 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
         )
       })
 
-    /** Any Bot API method by name, untyped: for replaying stored calls (Outbox) and bridging grammY. */
-    const callUntyped = (method: string, payload: unknown, options: CallOptions = {}): Effect.Effect<unknown, TelegramError> => {
+    // Unbounded but never holding more than the migrations not yet taken by a follower; with none, it drops them.
+    const migrations = yield* PubSub.unbounded<ChatMigration>()
+
+    const callOnce = (method: string, payload: unknown, options: CallOptions): Effect.Effect<unknown, TelegramError> => {
       const preset = defaults[method] ?? { priority: 1, kind: "other" }
       const budget = budgetOf(method)
       const chatId = Predicate.hasProperty(payload, "chat_id") && (typeof payload.chat_id === "number" || typeof payload.chat_id === "string")
@@ -149,6 +172,21 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
       )
     }
 
+    /** Any Bot API method by name, untyped: for replaying stored calls (Outbox) and bridging grammY. */
+    const callUntyped = (method: string, payload: unknown, options: CallOptions = {}): Effect.Effect<unknown, TelegramError> =>
+      callOnce(method, payload, options).pipe(
+        // BOT-50: the group became a supergroup; followers re-key it, and the call goes once more to the new id.
+        Effect.catchIf((e): e is TelegramChatMigrated => e._tag === "TelegramChatMigrated", (e) => {
+          const moved = movedCall(payload, e)
+          if (moved === undefined) return Effect.fail(e)
+          const { from, to } = moved.migration
+          return PubSub.publish(migrations, moved.migration).pipe(
+            Effect.zipRight(Effect.logInfo(`${method}: group ${from} is now supergroup ${to}; the call goes there`)),
+            Effect.zipRight(callOnce(method, moved.payload, options))
+          )
+        })
+      )
+
     /** Any Bot API method by name, typed; the methods below are shorthands. */
     const call = <M extends Method>(method: M, payload: Payload<M>, options: CallOptions = {}): Effect.Effect<Result<M>, TelegramError> =>
       // grammY's proxy is untyped per method name; the result is what the Bot API documents for `method`.
@@ -158,6 +196,8 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
     return {
       call,
       callUntyped,
+      /** Migrations met by calls from now on, for the follower that re-keys the group (GroupMigration). */
+      subscribeMigrations: PubSub.subscribe(migrations) as Effect.Effect<Queue.Dequeue<ChatMigration>, never, Scope.Scope>,
       getMe: () => call("getMe", {}),
       getChat: m("getChat"),
       getChatMember: m("getChatMember"),

@@ -1,6 +1,6 @@
 import { describe, it } from "@effect/vitest"
 import { apiError, networkError, ok, TelegramApiRecorder, TelegramApiTest, tooManyRequests } from "@nezuko/testing"
-import { Duration, Effect, Exit, Fiber, Metric, TestClock } from "effect"
+import { Chunk, Duration, Effect, Exit, Fiber, Metric, Queue, TestClock } from "effect"
 import { expect } from "vitest"
 import { TelegramApi, telegramCallDuration, telegramCalls } from "../src/TelegramApi.js"
 
@@ -160,14 +160,32 @@ describe("TelegramApi", () => {
       editMessageText: () => apiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same")
     }))))
 
-  it.effect("a migrated group carries its new id", () =>
+  const migrated = () => apiError(400, "Bad Request: group chat was upgraded to a supergroup chat", { migrate_to_chat_id: -1009 })
+  const fromOldGroup = (payload: unknown) => (payload as { chat_id: number }).chat_id === -100
+
+  it.scoped("BOT-50: a call to a migrated group goes once more to its new id, without the quote, and followers hear of it", () =>
     Effect.gen(function* () {
       const telegram = yield* TelegramApi
-      const error = yield* Effect.flip(telegram.sendMessage({ chat_id: -100, text: "x" }))
-      expect(error._tag === "TelegramChatMigrated" && error.newChatId).toBe(-1009)
+      const recorder = yield* TelegramApiRecorder
+      const heard = yield* telegram.subscribeMigrations
+      const sent = yield* telegram.sendMessage({ chat_id: -100, text: "x", reply_parameters: { message_id: 7 } })
+      expect(sent.chat.id).toBe(-1009)
+      expect((yield* recorder.callsOf("sendMessage")).map((c) => c.payload)).toEqual([
+        { chat_id: -100, text: "x", reply_parameters: { message_id: 7 } },
+        { chat_id: -1009, text: "x" }
+      ])
+      expect(yield* Queue.takeAll(heard)).toEqual(Chunk.of({ from: -100, to: -1009 }))
     }).pipe(Effect.provide(TelegramApiTest({
-      sendMessage: () => apiError(400, "Bad Request: group chat was upgraded to a supergroup chat", { migrate_to_chat_id: -1009 })
+      sendMessage: (payload) => fromOldGroup(payload) ? migrated() : ok({ message_id: 1, date: 0, chat: { id: -1009, type: "supergroup" }, text: "x" })
     }))))
+
+  it.effect("BOT-50: a call naming the old group's messages is not moved: the error carries the new id", () =>
+    Effect.gen(function* () {
+      const telegram = yield* TelegramApi
+      const error = yield* Effect.flip(telegram.deleteMessage({ chat_id: -100, message_id: 3 }))
+      expect(error._tag === "TelegramChatMigrated" && error.newChatId).toBe(-1009)
+      expect(yield* count("deleteMessage")).toBe(1)
+    }).pipe(Effect.provide(TelegramApiTest({ deleteMessage: migrated }))))
 
   it.effect("five transient failures open the telegram breaker; 4xx never do", () =>
     Effect.gen(function* () {
