@@ -49,10 +49,7 @@ export class AdminReleases extends Effect.Service<AdminReleases>()("@nezuko/core
     const flags = yield* UserFlags
 
     const record = (actor: UserId, action: string, groupId: ChatId, oldValue: unknown, newValue: unknown) =>
-      audit.record(new AuditEntry({
-        actorType: "telegram_user", actorAdminId: null, actorTgId: actor, action, resourceType: "group", resourceId: String(groupId),
-        outcome: "success", oldValue, newValue, ip: null, clientUa: null, requestId: null
-      }))
+      audit.record(AuditEntry.byTelegramUser(actor, action, groupId, oldValue, newValue))
 
     const resolve = Effect.fn("AdminReleases.resolve")(function* (ref: UserRef) {
       if (ref._tag === "Id") return Option.some(ref.id)

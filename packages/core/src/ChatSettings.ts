@@ -74,11 +74,7 @@ export class ChatSettings extends Effect.Service<ChatSettings>()("@nezuko/core/C
       const next = spec.values[(index + 1) % spec.values.length]
       const changed = { ...values, [spec.key]: next } as SettingsValues
       yield* settings.update(groupId, changed, { tg: actor })
-      yield* audit.record(new AuditEntry({
-        actorType: "telegram_user", actorAdminId: null, actorTgId: actor, action: "bot.settings", resourceType: "group",
-        resourceId: String(groupId), outcome: "success", oldValue: { [spec.wire]: values[spec.key] }, newValue: { [spec.wire]: next },
-        ip: null, clientUa: null, requestId: null
-      }))
+      yield* audit.record(AuditEntry.byTelegramUser(actor, "bot.settings", groupId, { [spec.wire]: values[spec.key] }, { [spec.wire]: next }))
       yield* directory.invalidate(groupId)
       return Option.some(render(changed))
     })
@@ -102,11 +98,7 @@ export class ChatSettings extends Effect.Service<ChatSettings>()("@nezuko/core/C
         return Either.left(text(key, {}, { language: values.language }))
       }
       const link = created.right.invite_link
-      yield* audit.record(new AuditEntry({
-        actorType: "telegram_user", actorAdminId: null, actorTgId: actor, action: "bot.gate_link_created", resourceType: "group",
-        resourceId: String(groupId), outcome: "success", oldValue: null, newValue: { invite_link: link, name: gateLinkName },
-        ip: null, clientUa: null, requestId: null
-      }))
+      yield* audit.record(AuditEntry.byTelegramUser(actor, "bot.gate_link_created", groupId, null, { invite_link: link, name: gateLinkName }))
       return Either.right({ ...view, text: `${view.text}\n\n${text("settings.gate_link.created", { link }, { language: values.language })}` })
     })
 

@@ -36,10 +36,7 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
     const me = yield* Effect.cached(telegram.getMe())
 
     const record = (actor: UserId, action: string, groupId: ChatId, oldValue: unknown, newValue: unknown) =>
-      audit.record(new AuditEntry({
-        actorType: "telegram_user", actorAdminId: null, actorTgId: actor, action, resourceType: "group", resourceId: String(groupId),
-        outcome: "success", oldValue, newValue, ip: null, clientUa: null, requestId: null
-      }))
+      audit.record(AuditEntry.byTelegramUser(actor, action, groupId, oldValue, newValue))
 
     const notAdmin = (command: string, language?: string) =>
       new ProtectRefused({ reply: text("protect.err.not_admin", { command }, { language }), notAdmin: true })

@@ -17,7 +17,15 @@ export class AuditEntry extends Schema.Class<AuditEntry>("AuditEntry")({
   ip: Schema.NullOr(Schema.String),
   clientUa: Schema.NullOr(Schema.String),
   requestId: Schema.NullOr(Schema.String)
-}) {}
+}) {
+  /** A successful change a Telegram user made to a group from the chat (commands, buttons): no admin, no request. */
+  static byTelegramUser(actorTgId: number, action: string, groupId: number, oldValue: unknown, newValue: unknown) {
+    return new AuditEntry({
+      actorType: "telegram_user", actorAdminId: null, actorTgId, action, resourceType: "group", resourceId: String(groupId),
+      outcome: "success", oldValue, newValue, ip: null, clientUa: null, requestId: null
+    })
+  }
+}
 
 /** An audit row as read back. */
 export class AuditRecord extends AuditEntry.extend<AuditRecord>("AuditRecord")({
