@@ -1,4 +1,4 @@
-import { Duration, Effect, Metric, MetricBoundaries, Predicate, PubSub, type Queue, type Scope } from "effect"
+import { Duration, Effect, Metric, MetricBoundaries, Predicate, PubSub } from "effect"
 import { GrammyError, type RawApi } from "grammy"
 import { AppConfig } from "./AppConfig.js"
 import { CircuitBreakers, type CircuitOpen } from "./CircuitBreakers.js"
@@ -197,7 +197,7 @@ export class TelegramApi extends Effect.Service<TelegramApi>()("@nezuko/core/Tel
       call,
       callUntyped,
       /** Migrations met by calls from now on, for the follower that re-keys the group (GroupMigration). */
-      subscribeMigrations: PubSub.subscribe(migrations) as Effect.Effect<Queue.Dequeue<ChatMigration>, never, Scope.Scope>,
+      subscribeMigrations: PubSub.subscribe(migrations),
       getMe: () => call("getMe", {}),
       getChat: m("getChat"),
       getChatMember: m("getChatMember"),
