@@ -184,6 +184,24 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     expect(closed.map((r) => r.state)).toEqual(["left_group"])
   })
 
+  it("BOT-33: someone who left while muted and rejoins is the bot's to release: joining the channels restores them", async () => {
+    const { user, promptId } = await pendingUser(h, "Rhea")
+    const leaveMark = h.driver.mark()
+    h.driver.leaveChat(user.id, G)
+    await h.driver.waitForDelete(G, promptId, { after: leaveMark })
+    // Telegram keeps the bot's restriction across the leave; the rejoin's update shows it.
+    const rejoin = h.driver.mark()
+    h.driver.joinChat(user.id, G)
+    await promptFor(user.id, rejoin)
+    await expect.poll(() => h.query(`SELECT state, owner FROM restrictions WHERE user_id = ${user.id} ORDER BY id`), { timeout: 5_000 })
+      .toEqual([{ state: "left_group", owner: "bot" }, { state: "pending", owner: "bot" }])
+    const joined = h.driver.mark()
+    h.driver.joinChat(user.id, C.id)
+    h.driver.joinChat(user.id, N.id)
+    await h.driver.waitForRestrict(G, user.id, { after: joined, timeoutMs: 10_000 })
+    await expect.poll(() => h.driver.member(G, user.id), { timeout: 5_000 }).toMatchObject({ can_send_messages: true })
+  })
+
   it("BOT-49: a member the bot has only seen in an admin's change is remembered, with their @username", async () => {
     const user = h.driver.createUser({ firstName: "Pia", username: "pia_quiet" })
     h.driver.setMember(G, user.id, { status: "member" }, { silent: true })

@@ -157,6 +157,17 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         return yield* locked(req, groupId, userId)
       }).pipe(withLeanSpan("Restrictor.restrict"))
 
+    /**
+     * BOT-33: Telegram keeps the bot's mute when a pending user leaves, so they rejoin silenced — by the bot, not
+     * by someone else, when the mute is the one the record closed by their leave still holds (same end). Taken
+     * for another admin's, it made the new record `external`: never restored, so joining the channels or
+     * pressing verify left them muted for the rest of `mute_hours`. The old record's prior state is the one to restore.
+     */
+    const ownMuteKept = (groupId: ChatId, userId: UserId, member: ChatMember) =>
+      Effect.map(restrictions.leftWhileMuted(groupId, userId), Option.filter((own) =>
+        member.status === "restricted" && own.restrictedUntil !== null &&
+        Math.abs(member.until_date - own.restrictedUntil.getTime() / 1000) <= 1))
+
     const flow = (req: RestrictRequest, groupId: ChatId, userId: UserId) =>
       Effect.gen(function* () {
         // Step 2.
@@ -178,12 +189,14 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           // Gone without an update reaching us (BOT-40 step 4): correct the presence that targeted them, nothing else.
           return yield* members.setPresence(groupId, userId, member.status === "kicked" ? "kicked" : "left", false).pipe(Effect.ignore)
         }
-        const external = isSilencedByOthers(member)
+        const leftover = isSilencedByOthers(member) ? yield* ownMuteKept(groupId, userId, member) : Option.none<Restriction>()
+        const external = isSilencedByOthers(member) && Option.isNone(leftover)
         const now = yield* Clock.currentTimeMillis
         // Step 5: the record first; a unique-index conflict means another handler won.
         const inserted = yield* restrictions.insertPending({
           groupId, userId, trigger: req.trigger, owner: external ? "external" : "bot",
-          missingChannelIds: req.missing.map((c) => c.chatId), priorMember: priorOf(member),
+          missingChannelIds: req.missing.map((c) => c.chatId),
+          priorMember: Option.match(leftover, { onNone: () => priorOf(member), onSome: (own) => own.priorMember }),
           deadlineAt: new Date(now + req.group.settings.timeoutMinutes * 60_000)
         })
         yield* flags.forget(groupId, userId)

@@ -26,6 +26,16 @@ export class RestrictionRepo extends Effect.Service<RestrictionRepo>()("@nezuko/
         sql`SELECT * FROM restrictions WHERE group_id = ${groupId} AND user_id = ${userId} AND state = 'pending'`
     })
 
+    // BOT-33: the mute Telegram keeps across a leave, still running (rare: only asked for a rejoin that arrives muted).
+    const leftWhileMuted = SqlSchema.findOne({
+      Request: Schema.Struct({ groupId: ChatId, userId: UserId }),
+      Result: Restriction,
+      execute: ({ groupId, userId }) => sql`
+        SELECT * FROM restrictions
+        WHERE group_id = ${groupId} AND user_id = ${userId} AND state = 'left_group' AND owner = 'bot' AND restricted_until > now()
+        ORDER BY created_at DESC LIMIT 1`
+    })
+
     const insertRow = SqlSchema.single({
       Request: NewRestriction,
       Result: Restriction,
@@ -97,6 +107,8 @@ export class RestrictionRepo extends Effect.Service<RestrictionRepo>()("@nezuko/
     return {
       pendingWithPrompt,
       findPending: (groupId: ChatId, userId: UserId) => dbCall(findPending({ groupId, userId })),
+      /** The newest record closed by the user's leave whose mute (the bot's) has not ended yet. */
+      leftWhileMuted: (groupId: ChatId, userId: UserId) => dbCall(leftWhileMuted({ groupId, userId })),
       insertPending,
       update,
       close,
