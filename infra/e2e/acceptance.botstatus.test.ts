@@ -174,17 +174,21 @@ describe("the bot's own status (SPEC BOT-42 to BOT-45)", () => {
     await healthOf(h, "ok")
   })
 
-  it("BOT-28/BOT-44: a mute refused for a right lost unseen brings the health check forward; later messages are not muted", async () => {
+  it("BOT-28/BOT-44: a mute refused for a right lost unseen brings the health check forward; later messages are deleted, not muted", async () => {
     h.driver.setBotRights(G, { can_restrict_members: false }, { silent: true })
     const u = makeUser(h, "Quinn")
     h.driver.sendMessage(u.id, G, "hi")
     await waitFor<{ n: number }>(h, `SELECT count(*)::int AS n FROM scheduled_jobs WHERE kind = 'health_check' AND dedupe_key = 'health_check:now:${G}'`, (rows) => rows[0]?.n === 1)
     await waitFor<{ botCanRestrict: boolean }>(h, `SELECT bot_can_restrict FROM groups WHERE chat_id = ${G}`, (rows) => rows[0]?.botCanRestrict === false)
+    // Delete-only mode now: deleting is all the bot has, even where the group keeps unverified messages.
+    await h.setSetting(G, "delete_unverified_messages", false)
     const v = makeUser(h, "Rhea")
     const mark = h.driver.mark()
-    h.driver.sendMessage(v.id, G, "hi")
+    const message = h.driver.sendMessage(v.id, G, "hi")
     await promptOf(h, v.id, mark)
+    await h.driver.waitForDelete(G, message.message_id, { after: mark })
     expect(h.driver.calls({ after: mark }).some((c) => c.method === "restrictChatMember")).toBe(false)
+    await h.setSetting(G, "delete_unverified_messages", true)
     h.driver.setBotRights(G, { can_restrict_members: true })
     await healthOf(h, "ok")
   })

@@ -224,4 +224,37 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
       await h.setSetting(G, "log_chat_id", null)
     }
   })
+
+  it("enforcement_mode delete_only (BOT-28): nobody is muted, every message goes, and the prompt comes again once the last one is gone", async () => {
+    // A group of its own: the prompts above have used up the demo group's LIM-9 budget for this minute.
+    const carol = DEMO.users.carol.id
+    const g = h.driver.createSupergroup({ title: "Delete-only Group", ownerId: carol, bot: "admin" }).id
+    const protect = h.driver.mark()
+    h.driver.sendCommand(carol, g, "protect", `@${C.username}`)
+    expect(String((await h.driver.waitForBotMessage(g, { after: protect })).params.text)).toContain("Protection is on")
+    await h.setSetting(g, "enforcement_mode", "delete_only")
+    await h.setSetting(g, "delete_unverified_messages", false)
+    const u = h.driver.createUser({ firstName: "Dell" })
+    h.driver.setMember(g, u.id, { status: "member" }, { silent: true })
+    const prompted = (after: number) => h.driver.calls({ after }).filter((c) => c.method === "sendMessage" && String(c.params.text).includes(`id=${u.id}`))
+    const first = h.driver.mark()
+    const m1 = h.driver.sendMessage(u.id, g, "hi")
+    const promptId = await promptFor(u.id, first)
+    await h.driver.waitForDelete(g, m1.message_id, { after: first })
+    // While the prompt is up, later messages only go.
+    const second = h.driver.mark()
+    const m2 = h.driver.sendMessage(u.id, g, "still here")
+    await h.driver.waitForDelete(g, m2.message_id, { after: second })
+    await waitForDecisions(h, `user_id = ${u.id}`, 2)
+    expect(prompted(second)).toHaveLength(0)
+    // The prompt's time is up: its prompt_delete job runs now.
+    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE dedupe_key = 'prompt_delete:${g}:${promptId}'`)
+    await h.driver.waitForDelete(g, promptId, { after: second, timeoutMs: 10_000 })
+    const third = h.driver.mark()
+    const m3 = h.driver.sendMessage(u.id, g, "and again")
+    await h.driver.waitForDelete(g, m3.message_id, { after: third })
+    await promptFor(u.id, third)
+    expect(prompted(third)).toHaveLength(1)
+    expect(h.driver.calls({ after: first }).some((c) => c.method === "restrictChatMember" && Number(c.params.user_id) === u.id)).toBe(false)
+  }, 60_000)
 })

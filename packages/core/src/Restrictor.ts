@@ -68,13 +68,15 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const jobs = yield* Jobs
     const flags = yield* UserFlags
 
-    // BOT-42: mute-only mode while the bot lacks "Delete messages" (no call that is bound to fail).
+    const canMute = (g: GroupSnapshot) => g.settings.enforcementMode === "mute" && g.botCanRestrict
+
+    // BOT-42: mute-only mode while the bot lacks "Delete messages" (no call that is bound to fail). Where the bot
+    // cannot mute (delete_only, chosen or for want of the right, BOT-28) deleting is all it has, whatever
+    // `delete_unverified_messages` says: otherwise a non-subscriber would write freely.
     const deleteOffending = (req: RestrictRequest) =>
-      req.messageId !== undefined && req.group.botCanDelete && (req.group.settings.deleteUnverifiedMessages || req.group.settings.enforcementMode === "delete_only")
+      req.messageId !== undefined && req.group.botCanDelete && (req.group.settings.deleteUnverifiedMessages || !canMute(req.group))
         ? Effect.ignore(protection.deleteMessage(req.group.chatId, req.messageId, 1))
         : Effect.void
-
-    const canMute = (g: GroupSnapshot) => g.settings.enforcementMode === "mute" && g.botCanRestrict
     /** BOT-23 row 9: the bot's own mute is over (or never happened) and it may mute here. */
     const remuteDue = (req: RestrictRequest, record: Restriction, now: number) =>
       record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now) && canMute(req.group)
@@ -110,9 +112,18 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         return null
       })
 
+    const promptAgainIfGone = (req: RestrictRequest, record: Restriction) =>
+      Effect.gen(function* () {
+        const shown = record.promptMessageId !== null &&
+          (yield* jobs.promptShown(req.group.chatId, record.promptMessageId).pipe(Effect.orElseSucceed(() => true)))
+        if (!shown && req.silent !== true) yield* prompt(req, record.id)
+      })
+
     /**
      * BOT-23 row 9: an open record. Delete the message; re-mute only when the recorded mute is over or never
-     * happened, and then prompt again if the old prompt is gone (BOT-29).
+     * happened, and then prompt again if the old prompt is gone (BOT-29). Where the bot cannot mute, the prompt
+     * is all the user sees, so it comes again once the old one is gone (BOT-28: one per user per prompt_ttl_seconds).
+     * Runs under the flow's lock whenever it may prompt, so a burst cannot prompt twice.
      */
     const alreadyPending = (req: RestrictRequest, record: Restriction) =>
       Effect.gen(function* () {
@@ -121,10 +132,10 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           const until = yield* Effect.either(protection.mute(req.group.chatId, req.user.id, req.group.settings.muteHours))
           if (until._tag === "Right") {
             yield* restrictions.update(record.id, { restrictedUntil: until.right })
-            const shown = record.promptMessageId !== null &&
-              (yield* jobs.promptShown(req.group.chatId, record.promptMessageId).pipe(Effect.orElseSucceed(() => true)))
-            if (!shown && req.silent !== true) yield* prompt(req, record.id)
+            yield* promptAgainIfGone(req, record)
           }
+        } else if (!canMute(req.group)) {
+          yield* promptAgainIfGone(req, record)
         }
         yield* decisions.record({
           groupId: req.group.chatId, userId: req.user.id, trigger: req.trigger, decision: "restrict", reason: "already_pending",
@@ -152,7 +163,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         if (req.onlyIfPending) {
           const pending = yield* restrictions.findPending(groupId, userId)
           if (Option.isNone(pending)) return "no_record" as const
-          if (!remuteDue(req, pending.value, yield* Clock.currentTimeMillis)) return yield* alreadyPending(req, pending.value)
+          if (canMute(req.group) && !remuteDue(req, pending.value, yield* Clock.currentTimeMillis)) return yield* alreadyPending(req, pending.value)
         }
         return yield* locked(req, groupId, userId)
       }).pipe(withLeanSpan("Restrictor.restrict"))
