@@ -162,6 +162,32 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
     expect(String((await h.driver.waitForBotMessage(G, { after: relink })).params.text)).toContain(N.title)
   })
 
+  it("BOT-16: unlinking the last channel unlinks it and turns protection off; a later /protect requires only the new channel", async () => {
+    const carol = DEMO.users.carol.id
+    const g = h.driver.createSupergroup({ title: "Last Channel Group", ownerId: carol, bot: "admin" }).id
+    const protect = h.driver.mark()
+    h.driver.sendCommand(carol, g, "protect", `@${C.username}`)
+    expect(String((await h.driver.waitForBotMessage(g, { after: protect })).params.text)).toContain("Protection is on")
+    const u = h.driver.createUser({ firstName: "Lars" })
+    h.driver.setMember(g, u.id, { status: "member" }, { silent: true })
+    const mark = h.driver.mark()
+    h.driver.sendMessage(u.id, g, "hi")
+    await h.driver.waitForRestrict(g, u.id, { after: mark })
+    const unlink = h.driver.mark()
+    h.driver.sendCommand(carol, g, "unprotect", `@${C.username}`)
+    const reply = await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === g && String(c.params.text).includes("no longer required"), { after: unlink })
+    expect(String(reply.params.text)).toContain("protection is off. 1 member is being released")
+    const restore = await h.driver.waitForRestrict(g, u.id, { after: unlink, timeoutMs: 10_000 })
+    expect((restore.params.permissions as Record<string, boolean>).can_send_messages).toBe(true)
+    expect(await h.query(`SELECT enabled, (SELECT count(*)::int FROM group_channels WHERE group_id = ${g}) AS links FROM groups WHERE chat_id = ${g}`))
+      .toEqual([{ enabled: false, links: 0 }])
+    const relink = h.driver.mark()
+    h.driver.sendCommand(carol, g, "protect", `@${N.username}`)
+    const on = String((await h.driver.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === g && String(c.params.text).includes("Protection is on"), { after: relink })).params.text)
+    expect(on).toContain(N.title)
+    expect(on).not.toContain(C.title)
+  })
+
   it("section 9 / BOT-34: the log chat gets each restriction with a Release button for the group's admins, and each verification", async () => {
     const carol = DEMO.users.carol.id
     const log = h.driver.createSupergroup({ title: "Nezuko log", ownerId: carol, bot: "admin", members: [alice.id] })

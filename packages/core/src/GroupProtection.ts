@@ -118,6 +118,16 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
       return text("protect.ok", { group: row.title, channels: bullets(yield* channels.linkedTo(chat.id)) }, { language })
     })
 
+    /** BOT-16: enforcement off, every bot-owned pending restriction released (release_all); how many. */
+    const disable = (groupId: ChatId, actor: UserId) =>
+      Effect.gen(function* () {
+        yield* groups.setEnabled(groupId, false)
+        yield* directory.invalidate(groupId)
+        const released = yield* release.disabled(groupId)
+        yield* record(actor, "bot.unprotect", groupId, { enabled: true }, { enabled: false, released })
+        return released
+      })
+
     /** Restores every bot-owned pending restriction and deletes its prompt (BOT-16's release_all). */
     const unprotect = Effect.fn("GroupProtection.unprotect")(function* (chat: CommandChat, actor: UserId, ref: string | null) {
       if (chat.type !== "supergroup") return yield* new ProtectRefused({ reply: text("unprotect.err.supergroup_only") })
@@ -137,12 +147,18 @@ export class GroupProtection extends Effect.Service<GroupProtection>()("@nezuko/
             markup: ["channel", "channels"]
           })
         }
+        // BOT-16: the last channel goes as asked (kept, a later `/protect @other` would require it again), and
+        // with nothing left to require this is `/unprotect`.
+        yield* channels.unlink(chat.id, target.chatId)
+        yield* record(actor, "bot.unprotect", chat.id, { channels: [target.chatId] }, { channels: [] })
+        yield* directory.invalidate(chat.id)
+        const label = { channel: channelLabel(target) }
+        if (!group.value.enabled) return text("unprotect.last.off", label, { markup: ["channel"] })
+        const released = yield* disable(chat.id, actor)
+        return text(released === 1 ? "unprotect.last.one" : "unprotect.last.other", { ...label, count: released }, { markup: ["channel"] })
       }
       if (!group.value.enabled) return text("unprotect.already_off")
-      yield* groups.setEnabled(chat.id, false)
-      yield* directory.invalidate(chat.id)
-      const released = yield* release.disabled(chat.id)
-      yield* record(actor, "bot.unprotect", chat.id, { enabled: true }, { enabled: false, released })
+      const released = yield* disable(chat.id, actor)
       return text(released === 1 ? "unprotect.ok.one" : "unprotect.ok.other", { count: released })
     })
 
