@@ -108,6 +108,12 @@ describe("the bot against the sandbox: batch scans (BOT-48)", () => {
     expect(mentions).toEqual([10, 2])
     const pending = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM restrictions WHERE group_id = ${G} AND trigger = 'batch' AND state = 'pending' AND prompt_message_id IS NOT NULL`)
     expect(pending).toEqual([{ n: 12 }])
+    // BOT-29: each goes after prompt_ttl_seconds like a single prompt.
+    for (const p of prompts) {
+      const messageId = (p.result as { message_id: number }).message_id
+      await expect.poll(() => h.query(`SELECT state FROM scheduled_jobs WHERE dedupe_key = 'prompt_delete:${G}:${messageId}'`), { timeout: 5_000 })
+        .toEqual([{ state: "queued" }])
+    }
   }, 90_000)
 
   it("BOT-37: a press on a combined prompt by someone whose channels changed leaves the prompt working for the others", async () => {
