@@ -222,6 +222,34 @@ describe("the bot against the sandbox: admins, leaves, private chat", () => {
     expect(String(reply.params.text)).not.toContain("Only admins")
   })
 
+  it("CACHE-5: in a group not protected yet, someone who joins as an administrator can /protect at once", async () => {
+    const carol = DEMO.users.carol.id
+    const g = h.driver.createSupergroup({ title: "Unprotected Group", ownerId: carol, bot: "admin" }).id
+    // The owner's /status caches the group's admin list.
+    const status = h.driver.mark()
+    h.driver.sendCommand(carol, g, "status")
+    await h.driver.waitForBotMessage(g, { after: status })
+    const u = newUser("Abe", false)
+    h.driver.setMember(g, u.id, { status: "administrator", rights: { can_restrict_members: true } })
+    // Handled after the join: the bot keeps each (chat, user)'s updates in order.
+    const mark = h.driver.mark()
+    h.driver.sendCommand(u.id, g, "protect", `@${C.username}`)
+    const reply = await h.driver.waitForBotMessage(g, { after: mark })
+    expect(String(reply.params.text)).toContain("Protection is on")
+  })
+
+  it("BOT-31/BOT-51: with verify_on_join off a join is exempt, and that decision is logged too", async () => {
+    await h.setSetting(G, "verify_on_join", false)
+    try {
+      const u = newUser("Jo", false)
+      h.driver.joinChat(u.id, G)
+      const rows = await waitForDecisions(h, `user_id = ${u.id} AND trigger = 'join'`)
+      expect(rows.map((r) => [r.decision, r.reason])).toEqual([["exempt", "verify_on_join_off"]])
+    } finally {
+      await h.setSetting(G, "verify_on_join", true)
+    }
+  })
+
   it("BOT-13 step 1: /protect (or any admin command) in private says it works in groups only", async () => {
     const u = h.driver.createUser({ firstName: "Pri" })
     for (const [command, args] of [["protect", `@${C.username}`], ["status", ""]] as const) {

@@ -228,6 +228,9 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
 
     /** BOT-30 to BOT-32: each join handled once, whichever of chat_member and new_chat_members comes first. */
     const onJoin = Effect.fn("Enforcement.onJoin")(function* (j: JoinInput) {
+      // CACHE-5: a join as an administrator changes the group's admin list whatever the group's state — a group
+      // not protected yet is where a new admin's first /protect must not be refused from a stale list.
+      if (j.newMember?.status === "administrator" || j.newMember?.status === "creator") yield* admins.invalidate(j.groupId)
       const snapshot = yield* directory.get(j.groupId)
       if (Option.isNone(snapshot)) return
       const g = snapshot.value
@@ -245,13 +248,10 @@ export class Enforcement extends Effect.Service<Enforcement>()("@nezuko/core/Enf
       const startedAt = yield* Clock.currentTimeMillis
       const base = { groupId: g.chatId, userId: j.user.id, trigger: "join" as const, startedAt }
       const status = j.newMember?.status
-      if (status === "administrator" || status === "creator") {
-        // CACHE-5: a chat_member change involving administrator status drops the group's admin list.
-        yield* admins.invalidate(g.chatId)
-        return yield* decisions.record({ ...base, decision: "exempt", reason: "admin" })
-      }
+      if (status === "administrator" || status === "creator") return yield* decisions.record({ ...base, decision: "exempt", reason: "admin" })
       if (j.user.isBot) return yield* decisions.record({ ...base, decision: "exempt", reason: "bot" })
-      if (!g.settings.verifyOnJoin) return
+      // BOT-31: the first message is checked instead; the exemption is a decision like any (BOT-51).
+      if (!g.settings.verifyOnJoin) return yield* decisions.record({ ...base, decision: "exempt", reason: "verify_on_join_off" })
       if (g.settings.trustAdminAdded && j.inviterId !== null && j.inviterId !== j.user.id &&
         (yield* admins.isAdmin(g.chatId, j.inviterId as UserId).pipe(Effect.orElseSucceed(() => false)))) {
         return yield* decisions.record({ ...base, decision: "exempt", reason: "admin_added" })
