@@ -178,14 +178,16 @@ export const languages = Object.keys(catalogues)
 
 /**
  * Fills a template. Values are escaped here unless the caller passes markup it built itself (`{mention}`,
- * `{channels}`); a custom group text (`override`) is used instead of the catalogue when set.
+ * `{channels}`); a custom group text (`override`) is used instead of the catalogue when set. That text is an
+ * admin's, so it is escaped too (BOT-53): a stray `<` in it made Telegram refuse every prompt of the group,
+ * leaving each non-subscriber muted with no prompt to say why.
  */
 export const text = (
   key: TextKey,
   values: Record<string, string | number> = {},
   options: { readonly language?: string | undefined; readonly override?: string | null; readonly markup?: ReadonlyArray<string> } = {}
 ) => {
-  const template = options.override ?? catalogues[options.language ?? "en"]?.[key] ?? english[key]
+  const template = options.override != null ? escapeHtml(options.override) : catalogues[options.language ?? "en"]?.[key] ?? english[key]
   const markup = new Set(options.markup ?? ["mention", "channels"])
   return template.replace(/\{([a-z_]+)\}/g, (whole, name: string) => {
     const value = values[name]

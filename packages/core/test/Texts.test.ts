@@ -11,6 +11,11 @@ describe("texts (BOT-53, BOT-26)", () => {
       .toBe('<a href="tg://user?id=1">Bob</a>, to write in &lt;Group&gt; please join <b>A&amp;B</b> first, then press the button below.')
   })
 
+  it("a group's custom text is the admin's words, escaped like any supplied string; its placeholders still fill", () => {
+    expect(text("prompt.message", { mention: mention(1, "Bob"), group: "G", channels: "<b>A</b>" }, { override: "{mention} <3 & join {channels} <b>now" }))
+      .toBe('<a href="tg://user?id=1">Bob</a> &lt;3 &amp; join <b>A</b> &lt;b&gt;now')
+  })
+
   it("names channels by title, adding @username only when there is one", () => {
     expect(channelLabel({ title: "Demo News", username: "demo_news" })).toBe("<b>Demo News</b> (@demo_news)")
     expect(channelLabel({ title: "Private", username: null })).toBe("<b>Private</b>")
