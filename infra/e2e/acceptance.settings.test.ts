@@ -102,6 +102,20 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
     h.driver.pressButton(carol, G, askId, { text: "✅ Confirm" })
     const status = await h.driver.waitForBotMessage(G, { after: confirmMark })
     expect(String(status.params.text)).toContain("protection on")
+
+    // Two admins pressing at once: the command runs once.
+    const again = h.driver.mark()
+    h.driver.postAsAnonymousAdmin(carol, G, "/status")
+    const second = await h.driver.waitForBotMessage(G, { after: again })
+    const secondId = (second.result as { message_id: number }).message_id
+    const both = h.driver.mark()
+    const presses = [carol, DEMO.users.owner.id].map((admin) => h.driver.pressButton(admin, G, secondId, { text: "✅ Confirm" }))
+    const answers = await Promise.all(presses.map((id) => h.driver.waitForAnswer(id)))
+    expect(answers.filter((a) => a.showAlert === true)).toHaveLength(1)
+    await h.driver.waitForBotMessage(G, { after: both })
+    await new Promise((r) => setTimeout(r, 1_000))
+    const replies = h.driver.calls({ method: "sendMessage", after: both }).filter((c) => Number(c.params.chat_id) === G && String(c.params.text).includes("protection on"))
+    expect(replies).toHaveLength(1)
   })
 
   it("BOT-27: a burst from one non-subscriber gives one mute and one prompt, and every message is deleted", async () => {

@@ -54,7 +54,10 @@ export const confirmAnonymousAdmin = (q: CallbackInput, token: string) =>
     const admins = yield* ChatAdmins
     const chat = saved.chat as CommandChat
     if (!(yield* admins.isAuthorized(chat.id, q.from.id))) return yield* verification.answer(q.queryId, text("anon.only_admins"), true)
-    // The first authorized press wins; a second one finds the token gone.
+    // The first authorized press wins. The claim is one SET NX: two admins pressing at once both found the
+    // token, and reading then removing it let both run the command. Redis down: the read above already failed.
+    const won = yield* store.setIfAbsent(`anon:${token}:claimed`, q.from.id.toString(), ttl).pipe(Effect.orElseSucceed(() => true))
+    if (!won) return yield* verification.answer(q.queryId, text("anon.expired"), true)
     yield* store.remove(`anon:${token}`)
     yield* verification.answer(q.queryId, "")
     if (q.messageId !== null) {
