@@ -20,6 +20,14 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
 
   const newUser = (firstName: string, inGroup = true) => makeUser(h, firstName, inGroup)
   const promptFor = (userId: number, after: number) => promptOf(h, userId, after)
+  /** A supergroup of its own, protected by carol with the demo channel. */
+  const protectedGroup = async (title: string) => {
+    const g = h.driver.createSupergroup({ title, ownerId: DEMO.users.carol.id, bot: "admin" }).id
+    const protect = h.driver.mark()
+    h.driver.sendCommand(DEMO.users.carol.id, g, "protect", `@${C.username}`)
+    expect(String((await h.driver.waitForBotMessage(g, { after: protect })).params.text)).toContain("Protection is on")
+    return g
+  }
   /** `/settings` from `admin`: the settings message (BOT-18) and a mark taken before the command. */
   const openSettings = async (admin: number) => {
     const mark = h.driver.mark()
@@ -178,10 +186,7 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
 
   it("BOT-16: unlinking the last channel unlinks it and turns protection off; a later /protect requires only the new channel", async () => {
     const carol = DEMO.users.carol.id
-    const g = h.driver.createSupergroup({ title: "Last Channel Group", ownerId: carol, bot: "admin" }).id
-    const protect = h.driver.mark()
-    h.driver.sendCommand(carol, g, "protect", `@${C.username}`)
-    expect(String((await h.driver.waitForBotMessage(g, { after: protect })).params.text)).toContain("Protection is on")
+    const g = await protectedGroup("Last Channel Group")
     const u = h.driver.createUser({ firstName: "Lars" })
     h.driver.setMember(g, u.id, { status: "member" }, { silent: true })
     const mark = h.driver.mark()
@@ -267,11 +272,7 @@ describe("the bot against the sandbox: settings, anonymous admins, bursts, unlin
 
   it("enforcement_mode delete_only (BOT-28): nobody is muted, every message goes, and the prompt comes again once the last one is gone", async () => {
     // A group of its own: the prompts above have used up the demo group's LIM-9 budget for this minute.
-    const carol = DEMO.users.carol.id
-    const g = h.driver.createSupergroup({ title: "Delete-only Group", ownerId: carol, bot: "admin" }).id
-    const protect = h.driver.mark()
-    h.driver.sendCommand(carol, g, "protect", `@${C.username}`)
-    expect(String((await h.driver.waitForBotMessage(g, { after: protect })).params.text)).toContain("Protection is on")
+    const g = await protectedGroup("Delete-only Group")
     await h.setSetting(g, "enforcement_mode", "delete_only")
     await h.setSetting(g, "delete_unverified_messages", false)
     const u = h.driver.createUser({ firstName: "Dell" })
