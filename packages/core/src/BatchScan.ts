@@ -6,7 +6,7 @@ import { ChatAdmins } from "./ChatAdmins.js"
 import { decide, verifiable } from "./Decide.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type LinkedChannel } from "./GroupDirectory.js"
-import { Jobs, promptDeleteKind } from "./Jobs.js"
+import { Jobs, schedulePromptDelete } from "./Jobs.js"
 import { Membership } from "./Membership.js"
 import { promptKeyboard } from "./Prompts.js"
 import { Restrictor } from "./Restrictor.js"
@@ -110,9 +110,7 @@ export class BatchScan extends Effect.Service<BatchScan>()("@nezuko/core/BatchSc
           reply_markup: { inline_keyboard: promptKeyboard(missing, callbackData.verifyPresser, settings) }
         }, { priority: 2, kind: "send" })
         // BOT-29: gone after prompt_ttl_seconds like any prompt, whoever has verified by then.
-        yield* jobs.scheduleAutoDelete(groupId, [sent.message_id], Duration.seconds(settings.promptTtlSeconds), promptDeleteKind).pipe(
-          Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
-        )
+        yield* schedulePromptDelete(jobs, { groupId, messageId: sent.message_id, ttlSeconds: settings.promptTtlSeconds })
         for (const m of muted) {
           const record = yield* restrictions.findPending(groupId, UserId.make(m.user.userId))
           if (Option.isSome(record)) yield* restrictions.update(record.value.id, { promptMessageId: sent.message_id })

@@ -76,6 +76,12 @@ export class Jobs extends Effect.Service<Jobs>()("@nezuko/core/Jobs", {
   dependencies: [JobQueue.Default]
 }) {}
 
+/** BOT-29: any prompt goes after prompt_ttl_seconds; failing to schedule that is logged, not the prompt's failure. */
+export const schedulePromptDelete = (jobs: Jobs, prompt: { readonly groupId: number; readonly messageId: number; readonly ttlSeconds: number }) =>
+  jobs.scheduleAutoDelete(prompt.groupId, [prompt.messageId], Duration.seconds(prompt.ttlSeconds), promptDeleteKind).pipe(
+    Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
+  )
+
 /**
  * BOT-29: a prompt that went out belongs to its record (verify and the timeout delete it, BOT-23 row 9 asks
  * whether it is still shown) and goes after prompt_ttl_seconds; sent at once or replayed from the outbox.
@@ -84,10 +90,4 @@ export const notePromptShown = (
   restrictions: RestrictionRepo,
   jobs: Jobs,
   prompt: { readonly recordId: number; readonly groupId: number; readonly messageId: number; readonly ttlSeconds: number }
-) =>
-  Effect.zipRight(
-    restrictions.update(prompt.recordId, { promptMessageId: prompt.messageId }),
-    jobs.scheduleAutoDelete(prompt.groupId, [prompt.messageId], Duration.seconds(prompt.ttlSeconds), promptDeleteKind).pipe(
-      Effect.catchAll((e) => Effect.logWarning(`could not schedule the prompt's deletion: ${e._tag}`))
-    )
-  )
+) => Effect.zipRight(restrictions.update(prompt.recordId, { promptMessageId: prompt.messageId }), schedulePromptDelete(jobs, prompt))

@@ -134,10 +134,8 @@ export class HourlyRollup extends Effect.Service<HourlyRollup>()("@nezuko/db/Hou
     const rollUp = (asOf: Date | null) => dbCall(sql.withTransaction(Effect.gen(function* () {
       yield* sql`SELECT pg_advisory_xact_lock(7243)`
       const [row] = yield* sql<{ readonly now: Date; readonly since: Date; readonly until: Date }>`
-        WITH t AS (
-          SELECT coalesce(${asOf}::timestamptz, now()) AS now,
-                 date_trunc('hour', coalesce(${asOf}::timestamptz, now()) - ${rollupGraceSeconds} * interval '1 second') AS until
-        )
+        WITH clock AS (SELECT coalesce(${asOf}::timestamptz, now()) AS now),
+             t AS (SELECT now, date_trunc('hour', now - ${rollupGraceSeconds} * interval '1 second') AS until FROM clock)
         SELECT now, until,
                coalesce((SELECT (value #>> '{}')::timestamptz - interval '1 hour' FROM app_settings WHERE key = ${rollupWatermarkKey}),
                         (SELECT date_trunc('hour', min(at)) FROM verification_log), until) AS since
