@@ -69,6 +69,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
   scoped: Effect.gen(function* () {
     const config = yield* AppConfig
     const store = yield* RateLimiterStore
+    const scope = yield* Effect.scope
     let seq = 0
     let emergencyUntil = 0
     let recent429: Array<number> = []
@@ -126,11 +127,21 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
       if (i >= 0) queue.splice(i, 1)
     }
 
+    /**
+     * The gauge (status page, dashboard) follows the mode's end on its own fiber: the dispatchers stay parked
+     * while calls take the fast path, so at low load a gauge they updated would show emergency mode for ever.
+     */
+    const emergencyEnds: Effect.Effect<void> = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      if (now < emergencyUntil) return yield* Effect.zipRight(Effect.sleep(Duration.millis(emergencyUntil - now)), emergencyEnds)
+      yield* Metric.set(emergencyGauge, 0)
+      yield* Effect.logInfo("emergency mode over").pipe(Effect.annotateLogs({ event: "ratelimit.emergency_over" }))
+    })
+
     const dispatch = (budget: Budget) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const emergency = now < emergencyUntil
-        yield* Metric.set(emergencyGauge, emergency ? 1 : 0)
         const chatBlocked = new Map<string, number>()
         let wakeAt = Number.POSITIVE_INFINITY
         let dispatched = false
@@ -232,11 +243,13 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
       const now = yield* Clock.currentTimeMillis
       recent429 = [...recent429.filter((t) => t > now - Duration.toMillis(limits.emergencyWindow)), now]
       if (recent429.length >= limits.emergencyAfter) {
-        if (now >= emergencyUntil) {
-          yield* Effect.logWarning("emergency mode: message budget lowered, P2 paused").pipe(Effect.annotateLogs({ event: "ratelimit.emergency" }))
-        }
+        const starts = now >= emergencyUntil
         emergencyUntil = now + Duration.toMillis(limits.emergencyFor)
-        yield* Metric.set(emergencyGauge, 1)
+        if (starts) {
+          yield* Effect.logWarning("emergency mode: message budget lowered, P2 paused").pipe(Effect.annotateLogs({ event: "ratelimit.emergency" }))
+          yield* Metric.set(emergencyGauge, 1)
+          yield* Effect.forkIn(emergencyEnds, scope)
+        }
       }
       yield* Queue.offer(wake[budget], undefined)
     })

@@ -1,8 +1,8 @@
 import { describe, it } from "@effect/vitest"
 import { AppConfigTest } from "@nezuko/testing"
-import { Clock, Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Metric, TestClock } from "effect"
 import { expect } from "vitest"
-import { type Permit, type Priority, RateLimiter } from "../src/RateLimiter.js"
+import { emergencyGauge, type Permit, type Priority, RateLimiter } from "../src/RateLimiter.js"
 import { RateLimiterStore } from "../src/RateLimiterStore.js"
 
 const LimiterTest = (env: Record<string, string> = {}) =>
@@ -233,5 +233,21 @@ describe("RateLimiter behaviour", () => {
       yield* TestClock.adjust("5 minutes")
       expect((yield* limiter.status).emergency).toBe(false)
       yield* limiter.acquire({ budget: "message", priority: 2 })
+    }).pipe(Effect.provide(LimiterTest())), { timeout: 30_000 })
+
+  it.effect("the emergency gauge goes back to 0 when the mode ends, with no call to wake the dispatcher", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimiter
+      const gauge = () => Metric.value(emergencyGauge).pipe(Effect.map((s) => s.value))
+      for (let i = 0; i < 5; i++) yield* limiter.rateLimited("message", Duration.millis(1))
+      expect(yield* gauge()).toBe(1)
+      yield* TestClock.adjust("4 minutes")
+      // A 429 during the mode extends it: the gauge follows the new end, not the first one.
+      for (let i = 0; i < 5; i++) yield* limiter.rateLimited("message", Duration.millis(1))
+      yield* TestClock.adjust("2 minutes")
+      expect(yield* gauge()).toBe(1)
+      yield* TestClock.adjust("3 minutes")
+      expect((yield* limiter.status).emergency).toBe(false)
+      expect(yield* gauge()).toBe(0)
     }).pipe(Effect.provide(LimiterTest())), { timeout: 30_000 })
 })
