@@ -3,6 +3,11 @@ import { Clock, DateTime, Duration, Effect, Option } from "effect"
 
 /** BOT-8 and BOT-25's clean-up kinds; payload `{ chat_id, message_id }`. */
 export const autoDeleteKind = "auto_delete"
+/**
+ * What a step interrupted by a shutdown may spend writing the job that finishes it later (OPS-8's grace is
+ * 10 s for everything), so a database that is down cannot hold the shutdown up.
+ */
+export const persistOnInterruptBudget = Duration.seconds(2)
 export const promptDeleteKind = "prompt_delete"
 
 /** One queued clean-up per message: the dedupe key both scheduling and BOT-29's "still shown" check use. */

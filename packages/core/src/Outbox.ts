@@ -5,7 +5,7 @@ import { AppConfig } from "./AppConfig.js"
 import { Jobs, notePromptShown } from "./Jobs.js"
 import { type CallOptions, TelegramApi } from "./TelegramApi.js"
 
-/** OPS-16's job kind for calls the open `telegram` breaker turned away. */
+/** OPS-16's job kind for calls the open `telegram` breaker turned away, or that could not wait. */
 export const outboxKind = "outbox_send"
 
 /** A queued prompt's record: replayed only while it is still open, and its message id stored once sent. */
@@ -38,8 +38,14 @@ const staleDelete = Duration.hours(48)
 const staleOther = Duration.hours(24)
 
 export interface QueueOptions extends CallOptions {
-  /** At most one queued job per key (one per message, one prompt per record). */
+  /**
+   * At most one queued job per key (one per message, one prompt per record), due at the earliest time asked
+   * for: queuing again for sooner brings the queued one forward.
+   */
   readonly dedupeKey?: string
+  /** Replay no sooner than this (default: at once). */
+  readonly delay?: Duration.DurationInput
+  /** Measured from when the job is due. */
   readonly staleAfter?: Duration.DurationInput
   readonly prompt?: PromptOf
 }
@@ -47,7 +53,8 @@ export interface QueueOptions extends CallOptions {
 /**
  * LIM-13: while the `telegram` breaker is open, the bot's P1 moderation calls — deleting the offending message,
  * the prompt — become durable `outbox_send` jobs instead of being lost, replayed in order once it lets calls
- * through again (`OutboxReplay` in the bot's jobs role). A replayed prompt is sent only while its record is
+ * through again (`OutboxReplay` in the bot's jobs role). A prompt the restrict flow could not send in time
+ * (a full group window, a shutdown) comes here too. A replayed prompt is sent only while its record is
  * still open, gets its message id stored and its `prompt_delete` job, as one sent at once does. Mutes do not
  * come here: restrict_retry's ladder (BOT-28) retries them and stores `restricted_until`.
  */
@@ -59,23 +66,26 @@ export class Outbox extends Effect.Service<Outbox>()("@nezuko/core/Outbox", {
     const restrictions = yield* RestrictionRepo
     const jobs = yield* Jobs
 
-    /** Stores a call for replay; None when `dedupeKey` already holds a queued one. */
+    /** Stores a call for replay; None when `dedupeKey` already holds a queued one (brought forward if need be). */
     const enqueue = Effect.fn("Outbox.enqueue")(function* (
       method: string,
       payload: Readonly<Record<string, unknown>>,
       options: QueueOptions = {}
     ) {
+      const delay = options.delay ?? Duration.zero
       const entry: typeof Entry.Type = {
         method,
         payload,
         priority: options.priority ?? 1,
         kind: options.kind ?? "other",
         queuedAt: yield* Clock.currentTimeMillis,
-        staleAfterMs: Duration.toMillis(options.staleAfter ?? (method === "deleteMessage" ? staleDelete : staleOther)),
+        staleAfterMs: Duration.toMillis(delay) + Duration.toMillis(options.staleAfter ?? (method === "deleteMessage" ? staleDelete : staleOther)),
         ...(options.prompt === undefined ? {} : { prompt: options.prompt })
       }
-      const jobId = yield* queue.enqueue({ kind: outboxKind, payload: entry, dedupeKey: options.dedupeKey ?? null })
-      yield* Effect.logInfo(`telegram breaker open: ${method} queued in the outbox`).pipe(Effect.annotateLogs({ event: "outbox.queued", method }))
+      const dedupeKey = options.dedupeKey ?? null
+      const jobId = yield* queue.enqueue({ kind: outboxKind, payload: entry, delay, dedupeKey })
+      if (Option.isNone(jobId) && dedupeKey !== null) yield* queue.advance(dedupeKey, delay)
+      yield* Effect.logInfo(`${method} queued in the outbox`).pipe(Effect.annotateLogs({ event: "outbox.queued", method }))
       return jobId
     })
 

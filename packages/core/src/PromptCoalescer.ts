@@ -1,6 +1,7 @@
 import type { ChatId, SettingsValues, UserId } from "@nezuko/domain"
 import { callbackData } from "@nezuko/domain"
 import { Clock, Deferred, Duration, Effect, FiberSet, Option } from "effect"
+import { AppConfig } from "./AppConfig.js"
 import type { LinkedChannel } from "./GroupDirectory.js"
 import { buildPrompt, type PromptTemplate, promptKeyboard, promptParams } from "./Prompts.js"
 import { TelegramApi, type TelegramError } from "./TelegramApi.js"
@@ -32,20 +33,23 @@ const collectFor = Duration.seconds(5)
 const perPrompt = 10
 
 /**
- * LIM-9: prompts for a group are sent one by one until the group's budget runs low (fewer than 3 of its 20
- * messages a minute left) or 3 or more prompts are already waiting; then they are collected for up to 5 s and
+ * LIM-9: prompts for a group are sent one by one until the group's budget runs low (fewer than 3 of its
+ * RATE_LIMIT_PER_GROUP messages a minute left) or 3 or more prompts are already waiting; then they are collected for up to 5 s and
  * sent as combined prompts of up to 10 mentions with the union of missing channels and the `nz:vp` button.
  * Per replica by design (SPEC OPS-11: queues are per replica). Mutes never wait for this.
  */
 export class PromptCoalescer extends Effect.Service<PromptCoalescer>()("@nezuko/core/PromptCoalescer", {
   scoped: Effect.gen(function* () {
     const telegram = yield* TelegramApi
+    const config = yield* AppConfig
     // Collecting fibers belong to the service's scope: a shutdown interrupts them with their waiters.
     const fibers = yield* FiberSet.make()
     const sentAt = new Map<number, Array<number>>()
     const inFlight = new Map<number, number>()
     const batches = new Map<number, Array<Waiting>>()
-    const perGroupMinute = 20
+    // The group's window as the limiter keeps it (LIM-2). Counted here from this replica's prompts only: the
+    // trigger for collecting, not the limit itself, which the limiter enforces on every send.
+    const perGroupMinute = config.rateLimitPerGroup
 
     const recent = (groupId: number, now: number) => {
       const kept = (sentAt.get(groupId) ?? []).filter((t) => now - t < Duration.toMillis(window))

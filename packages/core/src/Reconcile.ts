@@ -2,7 +2,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { AlertRepo, dbCall, RestrictionRepo } from "@nezuko/db"
 import { type ChatId, Restriction } from "@nezuko/domain"
 import { Clock, Duration, Effect, Option, Schema } from "effect"
-import { Jobs } from "./Jobs.js"
+import { Jobs, persistOnInterruptBudget } from "./Jobs.js"
 import type { Priority } from "./RateLimiter.js"
 import { Protection } from "./Protection.js"
 import type { TelegramError } from "./TelegramApi.js"
@@ -70,9 +70,15 @@ export class UnmuteRetries extends Effect.Service<UnmuteRetries>()("@nezuko/core
         return "scheduled" as const
       })
 
-    /** Restores; a transient failure schedules the first retry, anything else is logged (the user left, …). */
+    /**
+     * Restores; a transient failure schedules the first retry, anything else is logged (the user left, …). The
+     * record is already closed, so a shutdown that interrupts the restore (queued behind the limiter, or in
+     * flight) leaves the first retry too: nothing else would ever lift that mute (LIM-8).
+     */
     const restore = (record: Restriction, priority: Priority) =>
       protection.restore(record, priority).pipe(
+        Effect.onInterrupt(() =>
+          Clock.currentTimeMillis.pipe(Effect.flatMap((now) => schedule(record, 1, now)), Effect.timeout(persistOnInterruptBudget), Effect.ignore)),
         Effect.asVoid,
         Effect.catchAll((e) =>
           Effect.gen(function* () {

@@ -1,6 +1,6 @@
 import { GroupRepo, MemberRepo, RestrictionRepo } from "@nezuko/db"
 import type { ChannelId, ChatId, Restriction, Trigger, UserId } from "@nezuko/domain"
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect, Fiber, FiberSet, Option } from "effect"
 import type { ChatMember } from "grammy/types"
 import { AppConfig } from "./AppConfig.js"
 import { requestHealthCheck } from "./BotStatus.js"
@@ -8,7 +8,7 @@ import { ChatAdmins } from "./ChatAdmins.js"
 import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
 import type { Sender } from "./Inputs.js"
-import { Jobs, notePromptShown } from "./Jobs.js"
+import { Jobs, notePromptShown, persistOnInterruptBudget } from "./Jobs.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { withLeanSpan } from "./LeanSpan.js"
 import { Outbox } from "./Outbox.js"
@@ -46,13 +46,25 @@ export interface RestrictRequest {
 }
 
 const lockTtl = Duration.seconds(10)
+/**
+ * How long the restrict flow waits for its prompt. Polling confirms a batch only once every update in it is
+ * handled (OPS-9), so a prompt queued behind a full group window (LIM-2: up to a minute) or collected for a
+ * combined one (LIM-9: 5 s) would hold the intake of every group for as long.
+ */
+const promptHandOver = Duration.seconds(1)
+/**
+ * A prompt still waiting at the hand-over gets a durable copy due this much later, for a process that dies
+ * first; it is sent only if the record is still open and without a prompt by then (Outbox), so it outlasts
+ * the longest wait in memory — the minute of LIM-2's window plus LIM-9's 5 s — to keep from doubling it.
+ */
+const promptBackstop = Duration.minutes(2)
 
 /**
  * The restrict flow of BOT-25 (steps 1–9), shared by messages, joins and channel leaves: one decision per
  * (group, user) at a time, the pending record written before the mute, failures never silent (BOT-28).
  */
 export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restrictor", {
-  effect: Effect.gen(function* () {
+  scoped: Effect.gen(function* () {
     const config = yield* AppConfig
     const store = yield* KeyValueStore
     const telegram = yield* TelegramApi
@@ -67,6 +79,11 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const outbox = yield* Outbox
     const jobs = yield* Jobs
     const flags = yield* UserFlags
+    // Prompts that outlived the hand-over. A shutdown interrupts them with this service, before the outbox and
+    // the database go, so their interruption can still leave the durable copy.
+    const promptFibers = yield* FiberSet.make<string | null>()
+    /** Records whose prompt is on its way: a later message of theirs must not count it as gone (BOT-28). */
+    const promptsUnderway = new Set<number>()
 
     const canMute = (g: GroupSnapshot) => g.settings.enforcementMode === "mute" && g.botCanRestrict
 
@@ -81,25 +98,17 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const remuteDue = (req: RestrictRequest, record: Restriction, now: number) =>
       record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now) && canMute(req.group)
 
-    const queuePrompt = (request: PromptRequest, recordId: number) => {
+    const queuePrompt = (request: PromptRequest, recordId: number, delay?: Duration.Duration) => {
       const ttl = request.settings.promptTtlSeconds
       return outbox.enqueue("sendMessage", promptMessage(request), {
-        priority: 1, kind: "send", dedupeKey: `prompt:${recordId}`, staleAfter: Duration.seconds(ttl),
+        priority: 1, kind: "send", dedupeKey: `prompt:${recordId}`, staleAfter: Duration.seconds(ttl), ...(delay === undefined ? {} : { delay }),
         prompt: { restriction_id: recordId, group_id: request.groupId, user_id: request.user.id, ttl_seconds: ttl }
       }).pipe(Effect.catchAll((e) => Effect.logWarning(`could not queue the prompt: ${e._tag}`)))
     }
 
-    /**
-     * Step 7 and the prompt's part of step 8: one prompt listing every missing channel, deleted after
-     * prompt_ttl_seconds whatever happens (BOT-29). Returns the failure's code, if any.
-     */
-    const prompt = (req: RestrictRequest, recordId: number) =>
+    /** Sends the prompt and notes it on the record; the failure's code, if any. */
+    const sendPrompt = (request: PromptRequest, recordId: number) =>
       Effect.gen(function* () {
-        const groupId = req.group.chatId
-        const request: PromptRequest = {
-          groupId, groupTitle: req.group.title, threadId: req.threadId ?? null, template: req.template,
-          user: { id: req.user.id, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings
-        }
         const sent = yield* Effect.either(prompts.send(request))
         if (sent._tag === "Left") {
           // LIM-13: the open breaker only delays the prompt; the outbox sends it (if the record is still open).
@@ -107,15 +116,39 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
           return sent.left._tag
         }
         if (Option.isSome(sent.right)) {
-          yield* notePromptShown(restrictions, jobs, { recordId, groupId, messageId: sent.right.value, ttlSeconds: req.group.settings.promptTtlSeconds })
+          yield* notePromptShown(restrictions, jobs, { recordId, groupId: request.groupId, messageId: sent.right.value, ttlSeconds: request.settings.promptTtlSeconds })
         }
+        return null
+      }).pipe(
+        // OPS-8: a shutdown interrupts a prompt still waiting. The redelivered message then finds the record open
+        // and the mute holding, and prompts no more, so the outbox takes it (unless the backstop already has it).
+        Effect.onInterrupt(() => Effect.ignore(Effect.timeout(queuePrompt(request, recordId), persistOnInterruptBudget))),
+        Effect.ensuring(Effect.sync(() => promptsUnderway.delete(recordId)))
+      )
+
+    /**
+     * Step 7 and the prompt's part of step 8: one prompt listing every missing channel, deleted after
+     * prompt_ttl_seconds whatever happens (BOT-29). Waits for it up to `promptHandOver`, then leaves it to its
+     * own fiber with a durable backstop. Returns the failure's code, if any came in time.
+     */
+    const prompt = (req: RestrictRequest, recordId: number) =>
+      Effect.gen(function* () {
+        const request: PromptRequest = {
+          groupId: req.group.chatId, groupTitle: req.group.title, threadId: req.threadId ?? null, template: req.template,
+          user: { id: req.user.id, firstName: req.user.firstName }, missing: req.missing, settings: req.group.settings
+        }
+        promptsUnderway.add(recordId)
+        const attempt = yield* FiberSet.run(promptFibers, sendPrompt(request, recordId))
+        const done = yield* Effect.timeout(Fiber.join(attempt), promptHandOver).pipe(Effect.option)
+        if (Option.isSome(done)) return done.value
+        yield* queuePrompt(request, recordId, promptBackstop)
         return null
       })
 
     const promptAgainIfGone = (req: RestrictRequest, record: Restriction) =>
       Effect.gen(function* () {
-        const shown = record.promptMessageId !== null &&
-          (yield* jobs.promptShown(req.group.chatId, record.promptMessageId).pipe(Effect.orElseSucceed(() => true)))
+        const shown = promptsUnderway.has(record.id) || (record.promptMessageId !== null &&
+          (yield* jobs.promptShown(req.group.chatId, record.promptMessageId).pipe(Effect.orElseSucceed(() => true))))
         if (!shown && req.silent !== true) yield* prompt(req, record.id)
       })
 
@@ -213,6 +246,15 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         yield* flags.forget(groupId, userId)
         if (Option.isNone(inserted)) return
         const record = inserted.value
+        // Step 8's deadline (BOT-38) comes first, as a durable job: a shutdown that interrupts the mute or the
+        // prompt below still leaves it, and the redelivered message finds the record open and does not schedule
+        // it again. `mute` means stay muted.
+        if (req.group.settings.timeoutAction !== "mute" && record.deadlineAt !== null) {
+          const payload: TimeoutPayload = { restriction_id: record.id, group_id: groupId, user_id: userId }
+          yield* jobs.schedule(timeoutKind, record.deadlineAt, payload, timeoutDedupeKey(record.id)).pipe(
+            Effect.catchAll((e) => Effect.logWarning(`could not schedule the timeout: ${e._tag}`))
+          )
+        }
         // Step 6: the mute, unless delete-only (by choice or for want of the right) or someone else already silenced them.
         let errorCode: string | null = null
         if (!external && canMute(req.group)) {
@@ -223,6 +265,7 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
             errorCode = muted.left._tag
             if (muted.left._tag === "TelegramTargetIsAdmin") {
               yield* restrictions.close(record.id, "released", "target_is_admin")
+              yield* Effect.ignore(jobs.cancel(timeoutDedupeKey(record.id)))
               yield* admins.invalidate(groupId)
               return yield* decisions.record({ groupId, userId, trigger: req.trigger, decision: "exempt", reason: "admin", startedAt: req.startedAt })
             }
@@ -249,13 +292,6 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
         if (req.silent !== true) {
           const promptError = yield* prompt(req, record.id)
           errorCode ??= promptError
-        }
-        // Step 8 (BOT-38): the deadline is a durable job, so a restart loses none; `mute` means stay muted.
-        if (req.group.settings.timeoutAction !== "mute" && record.deadlineAt !== null) {
-          const payload: TimeoutPayload = { restriction_id: record.id, group_id: groupId, user_id: userId }
-          yield* jobs.schedule(timeoutKind, record.deadlineAt, payload, timeoutDedupeKey(record.id)).pipe(
-            Effect.catchAll((e) => Effect.logWarning(`could not schedule the timeout: ${e._tag}`))
-          )
         }
         // Step 9.
         yield* decisions.record({
