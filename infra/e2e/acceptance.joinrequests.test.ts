@@ -139,6 +139,37 @@ describe("the join-request gate (SPEC BOT-46, BOT-47)", () => {
     expect(rows[0]?.reason).toBe("timeout")
   })
 
+  it("LIM-6: an approval Telegram refuses for now is retried by a durable job", async () => {
+    // Three 500s: the call's own attempts (LIM-6) are used up.
+    h.driver.injectFault({ method: "approveChatJoinRequest", kind: "error", status: 500, count: 3 })
+    const { mark, user } = await request("Janek", [C.id, N.id])
+    const [record] = await waitFor<{ id: number }>(h, `SELECT id FROM join_requests WHERE user_id = ${user.id}`, (rows) => rows.length === 1)
+    const job = `kind = 'join_request_approve' AND payload @> '{"request_id": ${record?.id}}'`
+    await waitFor(h, `SELECT id FROM scheduled_jobs WHERE ${job} AND state = 'queued'`, (rows) => rows.length === 1)
+    // The request keeps a deadline meanwhile, so it ends even if no retry gets through.
+    expect(await h.query(`SELECT id FROM scheduled_jobs WHERE kind = 'join_request_timeout' AND payload @> '{"request_id": ${record?.id}}'`)).toHaveLength(1)
+    // Its first run is a minute away: bring it forward, as the clock would.
+    await h.query(`UPDATE scheduled_jobs SET run_at = now() WHERE ${job}`)
+    await h.driver.waitForCall((c) => c.method === "approveChatJoinRequest" && c.ok && Number(c.params.user_id) === user.id, { after: mark, timeoutMs: 10_000 })
+    expect(h.driver.member(G, user.id).status).toBe("member")
+    await waitFor<{ state: string }>(h, `SELECT state FROM join_requests WHERE id = ${record?.id}`, (rows) => rows[0]?.state === "approved")
+    await waitFor<{ state: string }>(h, `SELECT state FROM scheduled_jobs WHERE kind = 'join_request_timeout' AND payload @> '{"request_id": ${record?.id}}'`, (rows) => rows[0]?.state === "cancelled")
+  })
+
+  it("at the deadline, a requester who joined the channels meanwhile (no update seen) is approved, not declined", async () => {
+    const { mark, user } = await request("Jakob")
+    await dmTo(user.id, mark)
+    const [record] = await waitFor<{ id: number }>(h, `SELECT id FROM join_requests WHERE user_id = ${user.id} AND dm_message_id IS NOT NULL`, (rows) => rows.length === 1)
+    for (const c of [C.id, N.id]) h.driver.setMember(c, user.id, { status: "member" }, { silent: true })
+    await bringTimeoutForward(h, record?.id)
+    await h.driver.waitForCall((c) => c.method === "approveChatJoinRequest" && c.ok && Number(c.params.user_id) === user.id, { after: mark, timeoutMs: 10_000 })
+    expect(h.driver.calls({ after: mark }).some((c) => c.method === "declineChatJoinRequest")).toBe(false)
+    const [closed] = await waitFor<{ state: string; decidedBy: string | null }>(h, `SELECT state, decided_by FROM join_requests WHERE id = ${record?.id}`, (rows) => rows[0]?.state !== "pending")
+    expect(closed).toEqual({ state: "approved", decidedBy: "timeout" })
+    const rows = await waitForDecisions(h, `user_id = ${user.id} AND decision = 'approve'`)
+    expect(rows[0]?.reason).toBe("timeout_recheck")
+  })
+
   it("BOT-47: a request someone else already handled closes the record without error", async () => {
     const { mark, user } = await request("Jo")
     await dmTo(user.id, mark)

@@ -6,6 +6,7 @@ import { Decisions } from "./Decisions.js"
 import { GroupDirectory, type GroupSnapshot, type LinkedChannel } from "./GroupDirectory.js"
 import type { CallbackInput, Sender } from "./Inputs.js"
 import { Jobs } from "./Jobs.js"
+import { isTransient } from "./Reconcile.js"
 import { KeyValueStore } from "./KeyValueStore.js"
 import { Membership } from "./Membership.js"
 import { missingAlert, promptKeyboard } from "./Prompts.js"
@@ -15,11 +16,25 @@ import { UserFlags } from "./UserFlags.js"
 
 /** The durable job that declines a request nobody verified in time (BOT-46 step 5); payload `{ request_id, group_id }`. */
 export const joinRequestTimeoutKind = "join_request_timeout"
+/** LIM-6: an approval Telegram did not take (after the in-call retries) is tried again by this job. */
+export const joinRequestApproveKind = "join_request_approve"
 
 export interface JoinRequestTimeoutPayload {
   readonly request_id: number
   readonly group_id: number
 }
+
+export interface JoinRequestApprovePayload extends JoinRequestTimeoutPayload {
+  readonly by: string
+  readonly reason: string | null
+}
+
+/**
+ * LIM-6's ladder for approvals: the job is due 1 min after the failure, its retries 5 min apart (the job
+ * runner's ladder, `join_request_approve` handler); the request's deadline decides if none gets through.
+ */
+export const approveRetryFirst = Duration.minutes(1)
+export const approveRetryNext = Duration.minutes(5)
 
 export interface JoinRequestInput {
   readonly groupId: ChatId
@@ -96,16 +111,45 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
         ...(fields.startedAt === undefined ? {} : { startedAt: fields.startedAt }), errorCode: fields.errorCode ?? null
       })
 
-    /** Approves, tells the user and stops the timer: the press, a channel join, or an all-member request. */
-    const admit = (record: JoinRequestRecord, g: GroupSnapshot, by: string, reason: string, startedAt: number, cached: boolean) =>
+    const scheduleDeadline = (record: JoinRequestRecord, g: GroupSnapshot) =>
+      Effect.gen(function* () {
+        const payload: JoinRequestTimeoutPayload = { request_id: record.id, group_id: Number(g.chatId) }
+        const now = yield* Clock.currentTimeMillis
+        yield* jobs.schedule(joinRequestTimeoutKind, new Date(now + g.settings.joinRequestTimeoutMinutes * 60_000), payload, timeoutKey(record.id))
+      })
+
+    /**
+     * Approves, stops the timer and tells the user: the press, a channel join, an all-member or whitelisted
+     * request, a retry, the deadline's re-check. False when someone else handled the request.
+     */
+    const approveNow = (record: JoinRequestRecord, g: GroupSnapshot, by: string, reason: string | null, fields: Parameters<typeof decided>[2]) =>
       Effect.gen(function* () {
         const approved = yield* approve(record, by)
         yield* jobs.cancel(timeoutKey(record.id)).pipe(Effect.ignore)
         if (!approved) return false
         yield* editDm(record, text("join_request.ok", { group: g.title }))
-        yield* decided(record, "approve", { reason, channelIds: g.channels.map((c) => c.chatId), cached, startedAt })
+        yield* decided(record, "approve", { channelIds: g.channels.map((c) => c.chatId), ...fields, reason })
         return true
       })
+
+    /**
+     * `approveNow`, with LIM-6's job when Telegram fails transiently: the request then stays pending, its
+     * deadline kept (or set), so it ends either way.
+     */
+    const admit = (record: JoinRequestRecord, g: GroupSnapshot, by: string, reason: string | null, fields: Parameters<typeof decided>[2]) =>
+      approveNow(record, g, by, reason, fields).pipe(
+        Effect.catchIf((e): e is TelegramError => e._tag !== "DatabaseUnavailable" && isTransient(e), (e) =>
+          Effect.gen(function* () {
+            yield* Effect.logWarning(`join request approval failed (${e._tag}); retried in a minute`)
+            const payload: JoinRequestApprovePayload = { request_id: record.id, group_id: Number(g.chatId), by, reason }
+            yield* jobs.scheduleIn(joinRequestApproveKind, approveRetryFirst, payload, `${joinRequestApproveKind}:${record.id}`)
+            yield* scheduleDeadline(record, g)
+            return false
+          }))
+      )
+
+    const gatedGroup = (groupId: ChatId) =>
+      Effect.map(directory.get(groupId), Option.filter((g) => directory.isEnforced(g) && g.settings.joinGate))
 
     /** BOT-46 steps 1–3. */
     const onRequest = Effect.fn("JoinRequests.onRequest")(function* (input: JoinRequestInput) {
@@ -123,8 +167,7 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
         Effect.zipRight(repo.close(record.id, "abandoned", "dry_run"), decided(record, "dry_run", { ...fields, reason, startedAt }))
       if (yield* flags.isWhitelisted(g.chatId, input.user.id)) {
         if (g.settings.dryRun) return yield* dryRun("would_approve")
-        if (yield* approve(record, "whitelist")) yield* decided(record, "approve", { reason: "whitelist", startedAt })
-        return
+        return yield* admit(record, g, "whitelist", "whitelist", { channelIds: [], startedAt })
       }
       const channels = verifiable(g.channels)
       const checks = yield* membership.checkAll(channels.map((c) => c.chatId), input.user.id, { priority: 1 })
@@ -134,10 +177,7 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
       if (decision._tag === "Pass" || decision._tag === "Deferred") {
         if (g.settings.dryRun) return yield* dryRun("would_approve", { channelIds, cached })
         // Deferred: Telegram could not say and `on_check_error = allow` lets people through.
-        if (yield* approve(record, "bot")) {
-          yield* decided(record, "approve", { reason: decision._tag === "Deferred" ? "check_error" : null, channelIds, cached, startedAt })
-        }
-        return
+        return yield* admit(record, g, "bot", decision._tag === "Deferred" ? "check_error" : null, { channelIds, cached, startedAt })
       }
       if (g.settings.dryRun) return yield* dryRun("would_gate", { channelIds, missing: decision.missing.map((c) => c.chatId), cached })
       yield* gate(record, g, decision.missing, channelIds, cached, startedAt)
@@ -154,9 +194,7 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
           reply_markup: { inline_keyboard: promptKeyboard(missing, callbackData.joinRequest(g.chatId), g.settings) }
         }, { priority: 1, kind: "send" }))
         if (sent._tag === "Right") yield* repo.setDmMessage(record.id, sent.right.message_id)
-        const now = yield* Clock.currentTimeMillis
-        const payload: JoinRequestTimeoutPayload = { request_id: record.id, group_id: Number(g.chatId) }
-        yield* jobs.schedule(joinRequestTimeoutKind, new Date(now + g.settings.joinRequestTimeoutMinutes * 60_000), payload, timeoutKey(record.id))
+        yield* scheduleDeadline(record, g)
         yield* decided(record, "restrict", {
           reason: "join_request", channelIds, missing: missing.map((c) => c.chatId), cached, startedAt,
           errorCode: sent._tag === "Left" ? sent.left._tag : null
@@ -190,7 +228,7 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
         return yield* decided(record, "still_missing", { reason: "button", channelIds: snapshot.value.channels.map((c) => c.chatId), missing: result.value.map((c) => c.chatId), cached: false, startedAt })
       }
       yield* answer(q.queryId, text("join_request.answer_ok"))
-      yield* admit(record, snapshot.value, `user:${q.from.id}`, "button", startedAt, false)
+      yield* admit(record, snapshot.value, `user:${q.from.id}`, "button", { cached: false, startedAt })
     })
 
     /** BOT-41 / BOT-46 step 6: a channel join approves the user's pending requests where nothing else is missing. */
@@ -204,15 +242,35 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
         const startedAt = yield* Clock.currentTimeMillis
         const result = yield* recheck(g, userId, false)
         if (Option.isNone(result) || result.value.length > 0) return
-        yield* admit(record, g, `channel:${channelId}`, "rejoin", startedAt, true)
+        yield* admit(record, g, `channel:${channelId}`, "rejoin", { cached: true, startedAt })
       }).pipe(Effect.catchAllCause((cause) => Effect.logWarning("join request re-check failed", cause))), { discard: true })
     })
 
-    /** Step 5: decline, tell the user (best effort), decision `decline`. */
+    /** A `join_request_approve` job: the approval again while the request is pending and the group gated; fails to be retried. */
+    const onApproveRetry = Effect.fn("JoinRequests.onApproveRetry")(function* (payload: JoinRequestApprovePayload) {
+      const found = yield* repo.findById(payload.request_id)
+      if (Option.isNone(found) || found.value.state !== "pending") return "not pending"
+      const gated = yield* gatedGroup(found.value.groupId)
+      if (Option.isNone(gated)) return "not gated"
+      return (yield* approveNow(found.value, gated.value, payload.by, payload.reason, {})) ? "approved" : "handled elsewhere"
+    })
+
+    /**
+     * Step 5: decline, tell the user (best effort), decision `decline` — unless the user now qualifies: an
+     * approval that failed (a press, a channel join, an all-member request) leaves the request to this job.
+     */
     const onTimeout = Effect.fn("JoinRequests.onTimeout")(function* (payload: JoinRequestTimeoutPayload) {
       const found = yield* repo.findById(payload.request_id)
       if (Option.isNone(found) || found.value.state !== "pending") return "not pending"
       const record = found.value
+      const gated = yield* gatedGroup(record.groupId)
+      if (Option.isSome(gated)) {
+        const g = gated.value
+        const qualifies = (yield* flags.isWhitelisted(g.chatId, record.userId)) ||
+          Option.exists(yield* recheck(g, record.userId, true), (missing) => missing.length === 0)
+        // A failure here fails the job, which the runner retries.
+        if (qualifies) return (yield* approveNow(record, g, "timeout", "timeout_recheck", {})) ? "approved" : "handled elsewhere"
+      }
       const declined = yield* settle(record, telegram.declineChatJoinRequest({ chat_id: record.groupId, user_id: record.userId }, { priority: 1, kind: "joinRequest" }), "declined", "timeout")
       if (!declined) return "handled elsewhere"
       const snapshot = yield* directory.get(record.groupId)
@@ -223,6 +281,6 @@ export class JoinRequests extends Effect.Service<JoinRequests>()("@nezuko/core/J
       return "declined"
     })
 
-    return { onRequest, onVerifyButton, onChannelJoin, onTimeout } as const
+    return { onRequest, onVerifyButton, onChannelJoin, onTimeout, onApproveRetry } as const
   })
 }) {}

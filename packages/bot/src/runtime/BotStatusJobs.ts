@@ -1,4 +1,4 @@
-import { BotStatus, Jobs, JoinRequests, joinRequestTimeoutKind } from "@nezuko/core"
+import { approveRetryNext, BotStatus, Jobs, joinRequestApproveKind, JoinRequests, joinRequestTimeoutKind } from "@nezuko/core"
 import { GroupRepo } from "@nezuko/db"
 import { ChatId, UserId } from "@nezuko/domain"
 import { Clock, Duration, Effect, Layer, Schedule, Schema } from "effect"
@@ -14,6 +14,7 @@ export const healthCheckDedupeKey = (groupId: number) => `${healthCheckKind}:${g
 
 const HealthCheckPayload = Schema.Struct({ group_id: Schema.Number.pipe(Schema.int()) })
 const TimeoutPayload = Schema.Struct({ request_id: Schema.Number.pipe(Schema.int()), group_id: Schema.Number.pipe(Schema.int()) })
+const ApprovePayload = Schema.Struct({ ...TimeoutPayload.fields, by: Schema.String, reason: Schema.NullOr(Schema.String) })
 
 const healthCheck = (payload: typeof HealthCheckPayload.Type) =>
   Effect.gen(function* () {
@@ -25,10 +26,14 @@ const healthCheck = (payload: typeof HealthCheckPayload.Type) =>
 const joinRequestTimeout = (payload: typeof TimeoutPayload.Type) =>
   Effect.flatMap(JoinRequests, (gate) => Effect.map(gate.onTimeout(payload), (outcome) => ({ outcome })))
 
-/** The `health_check` (BOT-45) and `join_request_timeout` (BOT-46 step 5) kinds. */
+const joinRequestApprove = (payload: typeof ApprovePayload.Type) =>
+  Effect.flatMap(JoinRequests, (gate) => Effect.map(gate.onApproveRetry(payload), (outcome) => ({ outcome })))
+
+/** The `health_check` (BOT-45), `join_request_timeout` (BOT-46 step 5) and `join_request_approve` (LIM-6) kinds. */
 export const BotStatusJobsLive = Layer.mergeAll(
   jobHandler(healthCheckKind, HealthCheckPayload, healthCheck),
-  jobHandler(joinRequestTimeoutKind, TimeoutPayload, joinRequestTimeout)
+  jobHandler(joinRequestTimeoutKind, TimeoutPayload, joinRequestTimeout),
+  jobHandler(joinRequestApproveKind, ApprovePayload, joinRequestApprove, { retry: [approveRetryNext] })
 )
 
 /**
