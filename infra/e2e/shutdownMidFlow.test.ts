@@ -28,9 +28,12 @@ const promptFor = (h: BotHarness, userId: number, after: number) =>
 describe("the bot against the sandbox: a shutdown in the middle of a flow", () => {
   let h: BotHarness
   beforeAll(async () => {
-    // One message per group a minute: a second prompt waits in the limiter until the shutdown interrupts it.
-    h = await startBot({ RATE_LIMIT_PER_GROUP: "1" })
+    h = await startBot()
     await h.setSetting(G, "timeout_action", "kick")
+    // One message per group a minute, set as the panel does (DATA-19; a process reads it at start and every 30 s):
+    // a second prompt waits in the limiter until the shutdown interrupts it.
+    await h.query(`INSERT INTO app_settings (key, value) VALUES ('limits.group_per_minute', '1'::jsonb)`)
+    await h.restart()
   })
   afterAll(async () => {
     await h?.close()
@@ -47,9 +50,14 @@ describe("the bot against the sandbox: a shutdown in the middle of a flow", () =
     h.driver.sendMessage(second.id, G, "hi")
     await h.driver.waitForRestrict(G, second.id, { after: before })
     const recordId = await pendingRecord(h, second.id)
+    // Past the flow's hand-over (1 s): a prompt the window let through would be in the call log by now.
+    await new Promise((r) => setTimeout(r, 1_500))
+    const atShutdown = h.driver.mark()
     await h.restart()
 
-    await promptFor(h, second.id, before)
+    const mentions = (c: { method: string; params: Record<string, unknown> }) => c.method === "sendMessage" && String(c.params.text).includes(`tg://user?id=${second.id}`)
+    expect(h.driver.calls({ after: before }).filter((c) => c.seq <= atShutdown).some(mentions)).toBe(false)
+    await promptFor(h, second.id, atShutdown)
     await eventually(async () => {
       const rows = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM restrictions WHERE id = ${recordId} AND prompt_message_id IS NOT NULL`)
       return rows[0]?.n === 1

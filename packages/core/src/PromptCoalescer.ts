@@ -1,9 +1,9 @@
 import type { ChatId, SettingsValues, UserId } from "@nezuko/domain"
 import { callbackData } from "@nezuko/domain"
 import { Clock, Deferred, Duration, Effect, FiberSet, Option } from "effect"
-import { AppConfig } from "./AppConfig.js"
 import type { LinkedChannel } from "./GroupDirectory.js"
 import { buildPrompt, type PromptTemplate, promptKeyboard, promptParams } from "./Prompts.js"
+import { RateLimiter } from "./RateLimiter.js"
 import { TelegramApi, type TelegramError } from "./TelegramApi.js"
 import { channelLabel, mention, text } from "./Texts.js"
 
@@ -41,15 +41,12 @@ const perPrompt = 10
 export class PromptCoalescer extends Effect.Service<PromptCoalescer>()("@nezuko/core/PromptCoalescer", {
   scoped: Effect.gen(function* () {
     const telegram = yield* TelegramApi
-    const config = yield* AppConfig
+    const limiter = yield* RateLimiter
     // Collecting fibers belong to the service's scope: a shutdown interrupts them with their waiters.
     const fibers = yield* FiberSet.make()
     const sentAt = new Map<number, Array<number>>()
     const inFlight = new Map<number, number>()
     const batches = new Map<number, Array<Waiting>>()
-    // The group's window as the limiter keeps it (LIM-2). Counted here from this replica's prompts only: the
-    // trigger for collecting, not the limit itself, which the limiter enforces on every send.
-    const perGroupMinute = config.rateLimitPerGroup
 
     const recent = (groupId: number, now: number) => {
       const kept = (sentAt.get(groupId) ?? []).filter((t) => now - t < Duration.toMillis(window))
@@ -97,7 +94,9 @@ export class PromptCoalescer extends Effect.Service<PromptCoalescer>()("@nezuko/
       const now = yield* Clock.currentTimeMillis
       const waiting = inFlight.get(groupId) ?? 0
       const collecting = batches.get(groupId)
-      const low = perGroupMinute - recent(groupId, now).length < 3
+      // The group's window as the limiter keeps it (LIM-2, DATA-19), counted here from this replica's prompts: the
+      // trigger for collecting, not the limit itself, which the limiter enforces on every send.
+      const low = limiter.current().perGroup - recent(groupId, now).length < 3
       if (collecting === undefined && !low && waiting < 3) {
         inFlight.set(groupId, waiting + 1)
         return yield* sendOne(r).pipe(

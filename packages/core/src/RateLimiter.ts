@@ -1,4 +1,4 @@
-import { Clock, Deferred, Duration, Effect, Metric, MetricBoundaries, Queue, Schema } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Metric, MetricBoundaries, Option, Queue, Schedule, Schema } from "effect"
 import { AppConfig } from "./AppConfig.js"
 import { type AcquireResult, type Budget, RateLimiterStore, type WindowCheck } from "./RateLimiterStore.js"
 
@@ -27,6 +27,24 @@ export const queueDepth = Metric.gauge("nezuko_ratelimit_queue_depth", { descrip
 export const waitSeconds = Metric.histogram("nezuko_ratelimit_wait_seconds", waitBuckets, "Time a call waited for the limiter")
 export const droppedTotal = Metric.counter("nezuko_ratelimit_dropped_total", { description: "P2 calls shed or expired", incremental: true })
 export const emergencyGauge = Metric.gauge("nezuko_ratelimit_emergency", { description: "1 while emergency mode (LIM-10) is on" })
+
+/** LIM-1/LIM-2's configurable windows: messages a second overall, messages a minute per group. */
+export interface RateLimitValues {
+  readonly global: number
+  readonly perGroup: number
+}
+
+/**
+ * DATA-19: run-time values over the environment's (the panel's `limits.*` rows), read by the limiter every
+ * `overridesEvery` where the process graph provides them; a missing or out-of-range value keeps the env's.
+ */
+export class RateLimitOverrides extends Context.Tag("@nezuko/core/RateLimitOverrides")<
+  RateLimitOverrides,
+  Effect.Effect<{ readonly [K in keyof RateLimitValues]?: number | undefined }, unknown>
+>() {}
+export const overridesEvery = Duration.seconds(30)
+/** DATA-19's ranges (the panel validates the same). */
+export const limitRanges = { global: [1, 28], perGroup: [1, 20] } as const
 
 /** A granted permit: settle it when the request has been answered (RateLimiterStore.settle). */
 export interface Grant {
@@ -71,6 +89,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
     const store = yield* RateLimiterStore
     const scope = yield* Effect.scope
     let seq = 0
+    let configured: RateLimitValues = { global: config.rateLimitGlobal, perGroup: config.rateLimitPerGroup }
     let emergencyUntil = 0
     let recent429: Array<number> = []
     let warned = false
@@ -86,13 +105,13 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
 
     const checksFor = (budget: Budget, chat: string | undefined, emergency: boolean): ReadonlyArray<WindowCheck> => {
       if (budget === "api") return [{ key: "rl:api", windowMs: 1000, limit: config.rateLimitApiCalls, scope: "budget" }]
-      const global: WindowCheck = { key: "rl:g", windowMs: 1000, limit: emergency ? Math.min(limits.emergencyGlobal, config.rateLimitGlobal) : config.rateLimitGlobal, scope: "budget" }
+      const global: WindowCheck = { key: "rl:g", windowMs: 1000, limit: emergency ? Math.min(limits.emergencyGlobal, configured.global) : configured.global, scope: "budget" }
       if (chat === undefined) return [global]
       const key = `rl:c:${chat}`
       // Positive ids are private chats (1/s); groups, channels and @usernames get the group windows.
       return /^\d+$/.test(chat)
         ? [global, { key, windowMs: 1000, limit: limits.privatePerSecond, scope: "chat" }]
-        : [global, { key, windowMs: 60_000, limit: config.rateLimitPerGroup, scope: "chat" }, { key, windowMs: 1000, limit: limits.groupPerSecond, scope: "chat" }]
+        : [global, { key, windowMs: 60_000, limit: configured.perGroup, scope: "chat" }, { key, windowMs: 1000, limit: limits.groupPerSecond, scope: "chat" }]
     }
 
     // P0, then P1 and aged P2 merged in arrival order, then the rest of P2 (none in emergency mode). Lazy, so
@@ -175,6 +194,25 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
         if (!pending || !Number.isFinite(wakeAt)) return yield* signal
         yield* Effect.raceFirst(signal, Effect.sleep(Duration.millis(Math.max(1, wakeAt - now))))
       })
+
+    const inRange = (value: number | undefined, [min, max]: readonly [number, number], fallback: number) =>
+      value !== undefined && Number.isInteger(value) && value >= min && value <= max ? value : fallback
+    const overrides = yield* Effect.serviceOption(RateLimitOverrides)
+    if (Option.isSome(overrides)) {
+      const refresh = Effect.gen(function* () {
+        const read = yield* overrides.value
+        const next = {
+          global: inRange(read.global, limitRanges.global, config.rateLimitGlobal),
+          perGroup: inRange(read.perGroup, limitRanges.perGroup, config.rateLimitPerGroup)
+        }
+        if (next.global === configured.global && next.perGroup === configured.perGroup) return
+        configured = next
+        yield* Effect.logInfo(`rate limits now ${next.global} messages a second, ${next.perGroup} a minute per group`).pipe(
+          Effect.annotateLogs({ event: "ratelimit.limits" })
+        )
+      }).pipe(Effect.catchAllCause((cause) => Effect.logWarning("could not read the rate limits; the last ones stand", cause)))
+      yield* Effect.forkScoped(Effect.repeat(refresh, Schedule.spaced(overridesEvery)))
+    }
 
     yield* Effect.forkScoped(Effect.forever(dispatch("message")))
     yield* Effect.forkScoped(Effect.forever(dispatch("api")))
@@ -272,6 +310,9 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("@nezuko/core/Rat
           ? effect
           : Effect.ensuring(effect, Effect.ignore(store.settle(grant.checks, grant.id))))
 
-    return { acquire, withPermit, rateLimited, status } as const
+    /** The windows in effect now (environment, or DATA-19's run-time values). */
+    const current = (): RateLimitValues => configured
+
+    return { acquire, withPermit, rateLimited, status, current } as const
   })
 }) {}

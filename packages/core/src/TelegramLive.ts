@@ -3,7 +3,7 @@ import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "./AppConfig.js"
 import { CircuitBreakers } from "./CircuitBreakers.js"
 import { RedisClient } from "./Redis.js"
-import { RateLimiter } from "./RateLimiter.js"
+import { RateLimiter, RateLimitOverrides } from "./RateLimiter.js"
 import { RateLimiterStore } from "./RateLimiterStore.js"
 import { instanceHeartbeatEvery, liveOtherReplicas } from "./Replicas.js"
 import { layerResilientLimiterStore } from "./ResilientStores.js"
@@ -45,11 +45,34 @@ export const RateLimiterStoreLive = Layer.unwrapEffect(
   })
 )
 
+const storedNumber = (value: unknown) => (typeof value === "number" ? value : undefined)
+
+/** DATA-19: the panel's `limits.global_per_second` and `limits.group_per_minute` rows (unset: undefined). */
+export const readRateLimitOverrides = (sql: SqlClient.SqlClient) =>
+  Effect.map(
+    sql<{ readonly key: string; readonly value: unknown }>`
+      SELECT key, value FROM app_settings WHERE key IN ('limits.global_per_second', 'limits.group_per_minute')`,
+    (rows) => {
+      const stored = new Map(rows.map((r) => [r.key, r.value]))
+      return { global: storedNumber(stored.get("limits.global_per_second")), perGroup: storedNumber(stored.get("limits.group_per_minute")) }
+    }
+  )
+
+/** The limiter reads `readRateLimitOverrides` at run time; without a database the environment's values stand. */
+export const RateLimitOverridesLive = Layer.unwrapEffect(
+  Effect.map(Effect.serviceOption(SqlClient.SqlClient), Option.match({
+    onNone: () => Layer.empty,
+    onSome: (sql) => Layer.succeed(RateLimitOverrides, readRateLimitOverrides(sql))
+  }))
+)
+
 /**
- * TelegramApi with its limiter, breakers and transport (ARCH-7), plus CircuitBreakers (the poller's gate): the
- * one way to Telegram of the bot process and of the panel, so both count against the same budgets.
+ * TelegramApi with its limiter, breakers and transport (ARCH-7), plus CircuitBreakers (the poller's gate) and
+ * the limiter (the prompt coalescer reads its windows): the one way to Telegram of the bot process and of the
+ * panel, so both count against the same budgets.
  */
 export const TelegramLive = TelegramApi.Default.pipe(
-  Layer.provide(Layer.mergeAll(TelegramTransport.layer, RateLimiter.Default.pipe(Layer.provide(RateLimiterStoreLive)))),
+  Layer.provide(TelegramTransport.layer),
+  Layer.provideMerge(RateLimiter.Default.pipe(Layer.provide(RateLimiterStoreLive), Layer.provide(RateLimitOverridesLive))),
   Layer.provideMerge(CircuitBreakers.Default)
 )

@@ -1,8 +1,8 @@
 import { describe, it } from "@effect/vitest"
 import { AppConfigTest } from "@nezuko/testing"
-import { Clock, Duration, Effect, Fiber, Layer, Metric, TestClock } from "effect"
+import { Clock, Context, Duration, Effect, Fiber, Layer, Metric, Ref, TestClock } from "effect"
 import { expect } from "vitest"
-import { emergencyGauge, type Permit, type Priority, RateLimiter } from "../src/RateLimiter.js"
+import { emergencyGauge, overridesEvery, type Permit, type Priority, RateLimiter, RateLimitOverrides } from "../src/RateLimiter.js"
 import { RateLimiterStore } from "../src/RateLimiterStore.js"
 
 const LimiterTest = (env: Record<string, string> = {}) =>
@@ -234,6 +234,26 @@ describe("RateLimiter behaviour", () => {
       expect((yield* limiter.status).emergency).toBe(false)
       yield* limiter.acquire({ budget: "message", priority: 2 })
     }).pipe(Effect.provide(LimiterTest())), { timeout: 30_000 })
+
+  it.effect("DATA-19: the run-time limits replace the environment's within a refresh; out-of-range values keep the env's", () =>
+    Effect.gen(function* () {
+      const stored = yield* Ref.make<{ global?: number; perGroup?: number }>({ perGroup: 2 })
+      const built = yield* Layer.build(LimiterTest().pipe(Layer.provide(Layer.succeed(RateLimitOverrides, Ref.get(stored)))))
+      const limiter = Context.get(built, RateLimiter)
+      yield* TestClock.adjust("1 millis")
+      expect(limiter.current()).toEqual({ global: 25, perGroup: 2 })
+      // A group's third message in the minute waits.
+      yield* limiter.acquire({ budget: "message", priority: 1, chatId: -7 })
+      yield* limiter.acquire({ budget: "message", priority: 1, chatId: -7 })
+      const third = yield* Effect.fork(limiter.acquire({ budget: "message", priority: 1, chatId: -7 }))
+      yield* TestClock.adjust("10 seconds")
+      expect(third.unsafePoll()).toBeNull()
+      yield* Fiber.interrupt(third)
+      yield* Ref.set(stored, { global: 10, perGroup: 99 })
+      yield* TestClock.adjust(overridesEvery)
+      expect(limiter.current()).toEqual({ global: 10, perGroup: 20 })
+      yield* limiter.acquire({ budget: "message", priority: 1, chatId: -7 })
+    }).pipe(Effect.scoped))
 
   it.effect("the emergency gauge goes back to 0 when the mode ends, with no call to wake the dispatcher", () =>
     Effect.gen(function* () {

@@ -7,7 +7,7 @@ import { AppConfig } from "../src/AppConfig.js"
 import { Health } from "../src/Health.js"
 import { RateLimiterStore } from "../src/RateLimiterStore.js"
 import { TelegramApi } from "../src/TelegramApi.js"
-import { RateLimiterStoreLive, TelegramLive } from "../src/TelegramLive.js"
+import { RateLimiterStoreLive, readRateLimitOverrides, TelegramLive } from "../src/TelegramLive.js"
 
 // Nothing listens on port 1: every connection attempt is refused at once.
 const deadRedis = (env: Record<string, string> = {}) =>
@@ -40,6 +40,15 @@ describe("TelegramLive and its limiter windows with Redis down (LIM-11, CACHE-6,
       expect(results.map((r) => r._tag)).toEqual(["Granted", "Granted", "Wait"])
       expect(store.backend).toBe("memory")
     }).pipe(Effect.scoped, Effect.provide(PgliteTest)), 30_000)
+
+  it.live("DATA-19: the limiter's run-time limits are the panel's app_settings rows, none while unset", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const read = readRateLimitOverrides(sql)
+      expect(yield* read).toEqual({ global: undefined, perGroup: undefined })
+      yield* sql`INSERT INTO app_settings (key, value) VALUES ('limits.global_per_second', '12'::jsonb), ('limits.group_per_minute', '7'::jsonb)`
+      expect(yield* read).toEqual({ global: 12, perGroup: 7 })
+    }).pipe(Effect.provide(PgliteTest)), 30_000)
 
   it.live("with Redis down, a call through TelegramLive (the bot's and the panel's way to Telegram) is answered, not held", () =>
     Effect.gen(function* () {

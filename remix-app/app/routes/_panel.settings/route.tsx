@@ -14,7 +14,7 @@ export const action = effectAction("read:settings:any", saveSettingsPage, "setti
 type Result = { readonly section: string; readonly errors: ReadonlyArray<{ readonly field: string; readonly message: string }> }
 
 const limitFields = [
-  { key: "global_per_second", label: "Telegram calls, all chats", unit: "calls per second (1–28)", min: 1, max: 28 },
+  { key: "global_per_second", label: "Messages, all chats", unit: "messages per second (1–28)", min: 1, max: 28 },
   { key: "group_per_minute", label: "Messages per group", unit: "messages per minute (1–20)", min: 1, max: 20 },
   { key: "verification_log_days", label: "Keep the verification log", unit: "days (then removed a whole UTC month at a time)", min: 1, max: 3650 },
   { key: "audit_log_days", label: "Keep the audit log", unit: "days (at least 90)", min: 90, max: 3650 }
@@ -41,6 +41,7 @@ export default function SettingsPage() {
             {limitError(f.key) ? <p className="field-error">{limitError(f.key)}</p> : null}
           </div>
         ))}
+        <p className="muted">The bot and the panel apply new message limits within 30 seconds; retention applies at the next daily run.</p>
         {canEdit ? <div className="actions"><button type="submit">Save limits</button></div> : <p className="muted">Only Owners can change these.</p>}
       </Form>
       <h2>Defaults for new groups</h2>
