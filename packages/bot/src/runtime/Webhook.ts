@@ -3,7 +3,7 @@ import { createServer } from "node:http"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { AppConfig, CircuitBreakers, Health, Jobs } from "@nezuko/core"
-import { Context, Duration, Effect, Exit, Fiber, FiberSet, Layer, Metric, Option, Redacted, Ref, Schema } from "effect"
+import { Context, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Metric, Option, Redacted, Ref, Schema } from "effect"
 import { BotRuntime } from "./BotRuntime.js"
 import { jobHandler } from "./JobRunner.js"
 import { inspectUpdate } from "./Updates.js"
@@ -81,21 +81,26 @@ export const makeWebhookLive = (timing: WebhookTiming = { budget: handlingBudget
 
     // Past the budget the answer cannot wait, and Telegram will not deliver the update again: a job keeps it
     // until this process has finished it (and cancels the job) or, if the process is gone, handles it elsewhere.
+    // False when no job could be written (the database is down, LIM-13): then the answer must be 503, so that
+    // Telegram keeps the update; the work goes on here, and BOT-3's guards make the redelivery safe.
     const continueAsJob = (body: unknown, fiber: Fiber.RuntimeFiber<unknown>) =>
       Effect.gen(function* () {
         const updateId = inspectUpdate(body).updateId
-        if (updateId === undefined) return
+        if (updateId === undefined) return true
         const key = `${webhookUpdateKind}:${updateId}`
         const queued = yield* jobs.scheduleIn(webhookUpdateKind, timing.continueAfter, body, key).pipe(
-          Effect.tapError((e) => Effect.logWarning("could not keep the update as a job; it continues in this process only", e)),
-          Effect.option
+          Effect.tapError((e) => Effect.logWarning("could not keep the update as a job; Telegram is asked to deliver it again", e)),
+          Effect.either
         )
-        if (Option.isNone(queued)) return
+        if (Either.isLeft(queued)) return false
+        // None: a job already keeps this update (a redelivery).
+        if (Option.isNone(queued.right)) return true
         yield* FiberSet.run(handling, Fiber.await(fiber).pipe(
           Effect.flatMap((exit) => Exit.isSuccess(exit) ? jobs.cancel(key) : Effect.void),
           Effect.catchAll((e) => Effect.logWarning("could not cancel the update's job; it will find the update handled", e)),
           Effect.interruptible
         ))
+        return true
       })
 
     const handle = (body: unknown) =>
@@ -108,8 +113,7 @@ export const makeWebhookLive = (timing: WebhookTiming = { budget: handlingBudget
           yield* Effect.logWarning("update still running after its budget; answering the webhook, the work continues (and is kept as a job)").pipe(
             Effect.annotateLogs("event", "webhook.budget_exceeded")
           )
-          yield* continueAsJob(body, fiber)
-          return HttpServerResponse.empty({ status: 200 })
+          return (yield* continueAsJob(body, fiber)) ? HttpServerResponse.empty({ status: 200 }) : yield* reject("database_unavailable", 503)
         }
         return Exit.isSuccess(exit.value) ? HttpServerResponse.empty({ status: 200 }) : yield* reject("interrupted", 503)
       })

@@ -144,4 +144,23 @@ layer(Jobs.Default.pipe(Layer.provideMerge(PgliteTest)), { timeout: "60 seconds"
       yield* Effect.sleep("300 millis")
       expect(yield* jobStates(910002)).toEqual(["done"])
     }))
+
+  it.scoped("LIM-13: an update past its budget that no job can keep (database down) is answered 503, so Telegram keeps it; the work goes on", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* sandboxScoped()
+      const port = yield* freePort
+      const url = `http://127.0.0.1:${port}/telegram/webhook`
+      const env = sandboxEnv(sandbox, { BOT_MODE: "webhook", WEBHOOK_URL: `http://127.0.0.1:${port}`, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port) })
+      const { handled, recording } = textRecorder()
+      const jobs = yield* Jobs
+      const downJobs = Layer.succeed(Jobs, Jobs.make({ ...jobs, scheduleIn: () => Effect.fail(new DatabaseUnavailable({ cause: "connection refused" })) }))
+      const timing = { budget: "200 millis", continueAfter: "1500 millis" } as const
+      yield* startProcess(processLayer(Layer.discard(makeWebhookLive(timing)), [recording(() => "1 second")], env).pipe(
+        Layer.provide(Layer.succeed(KeyValueStore, makeMemoryStore(1000))),
+        Layer.provide(downJobs)
+      ))
+      expect((yield* post(url, update(920001, -100, 9, "slow, database down"), { [secretHeader]: secret })).status).toBe(503)
+      yield* waitUntil(() => handled.length === 1)
+      expect(handled).toEqual(["slow, database down"])
+    }))
 })
