@@ -102,6 +102,22 @@ describe("the bot against the sandbox: the reconciler and unmute retries (LIM-8,
     await h.driver.waitForRestrict(G, flaky.id, { after: before })
   }, 60_000)
 
+  it("LIM-8: an unmute_retry of an old record leaves alone a user muted again under a newer one", async () => {
+    const again = newUser(h, "Muted Again")
+    muted(again.id)
+    const old = await pending(again.id, "now() + interval '1 day'")
+    await h.query(`UPDATE restrictions SET state = 'verified' WHERE id = ${old}`)
+    // Muted anew (a channel leave, say) while the old record's restore waited for its retry.
+    await pending(again.id, "now() + interval '1 day'")
+    const mark = h.driver.mark()
+    const [job] = await h.query<{ id: number }>(`INSERT INTO scheduled_jobs (kind, run_at, payload) VALUES ('unmute_retry', now(),
+      '{"restriction_id": ${old}, "group_id": ${G}, "user_id": ${again.id}, "attempt": 1, "first_failed_at": ${Date.now()}}') RETURNING id`)
+    const [done] = await waitFor<{ result: { outcome: string } }>(`SELECT result FROM scheduled_jobs WHERE id = ${job?.id} AND state = 'done'`)
+    expect(done?.result.outcome).toBe("pending_again")
+    expect(h.driver.calls({ after: mark }).filter((c) => c.method === "restrictChatMember" && Number(c.params.user_id) === again.id)).toEqual([])
+    expect(h.driver.member(G, again.id).status).toBe("restricted")
+  }, 30_000)
+
   it("OPS-16: after 48 h of failed retries the user is reported as stuck", async () => {
     const stuck = newUser(h, "Stuck")
     muted(stuck.id)

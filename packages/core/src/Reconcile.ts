@@ -49,6 +49,7 @@ export class UnmuteRetries extends Effect.Service<UnmuteRetries>()("@nezuko/core
     const protection = yield* Protection
     const jobs = yield* Jobs
     const alerts = yield* AlertRepo
+    const restrictions = yield* RestrictionRepo
 
     const findRecord = SqlSchema.findOne({ Request: Schema.Number, Result: Restriction, execute: (id) => sql`SELECT * FROM restrictions WHERE id = ${id}` })
 
@@ -88,12 +89,15 @@ export class UnmuteRetries extends Effect.Service<UnmuteRetries>()("@nezuko/core
         Effect.catchAll((e) => Effect.logWarning(`could not schedule the unmute retry: ${e._tag}`))
       )
 
-    /** One `unmute_retry` job. A record that is pending again (muted anew) is left alone. */
+    /**
+     * One `unmute_retry` job. A user pending again — this record, or a newer one (muted anew, say on a channel
+     * leave, while the retry waited) — is left alone: restoring would unmute them under an open record.
+     */
     const retry = Effect.fn("UnmuteRetries.retry")(function* (payload: UnmuteRetryPayload) {
       const found = yield* dbCall(findRecord(payload.restriction_id))
       if (Option.isNone(found)) return { outcome: "gone" }
       const record = found.value
-      if (record.state === "pending") return { outcome: "pending_again" }
+      if (record.state === "pending" || Option.isSome(yield* restrictions.findPending(record.groupId, record.userId))) return { outcome: "pending_again" }
       const restored = yield* Effect.either(protection.restore(record, 2))
       if (restored._tag === "Right") return { outcome: "restored", attempt: payload.attempt }
       if (!isTransient(restored.left)) return { outcome: "gave_up", error: restored.left._tag, attempt: payload.attempt }
