@@ -33,9 +33,9 @@ const collectFor = Duration.seconds(5)
 const perPrompt = 10
 
 /**
- * LIM-9: prompts for a group are sent one by one until the group's budget runs low (fewer than 3 of its
- * RATE_LIMIT_PER_GROUP messages a minute left) or 3 or more prompts are already waiting; then they are collected for up to 5 s and
- * sent as combined prompts of up to 10 mentions with the union of missing channels and the `nz:vp` button.
+ * LIM-9: prompts for a group are sent one by one until the group's budget runs low (fewer than 3 of the
+ * limiter's messages a minute per group left) or 3 or more prompts are already waiting; then they are
+ * collected for up to 5 s and sent as combined prompts of up to 10 mentions with the union of missing channels and the `nz:vp` button.
  * Per replica by design (SPEC OPS-11: queues are per replica). Mutes never wait for this.
  */
 export class PromptCoalescer extends Effect.Service<PromptCoalescer>()("@nezuko/core/PromptCoalescer", {

@@ -98,10 +98,10 @@ export class Restrictor extends Effect.Service<Restrictor>()("@nezuko/core/Restr
     const remuteDue = (req: RestrictRequest, record: Restriction, now: number) =>
       record.owner === "bot" && (record.restrictedUntil === null || record.restrictedUntil.getTime() <= now) && canMute(req.group)
 
-    const queuePrompt = (request: PromptRequest, recordId: number, delay?: Duration.Duration) => {
+    const queuePrompt = (request: PromptRequest, recordId: number, delay: Duration.Duration = Duration.zero) => {
       const ttl = request.settings.promptTtlSeconds
       return outbox.enqueue("sendMessage", promptMessage(request), {
-        priority: 1, kind: "send", dedupeKey: `prompt:${recordId}`, staleAfter: Duration.seconds(ttl), ...(delay === undefined ? {} : { delay }),
+        priority: 1, kind: "send", dedupeKey: `prompt:${recordId}`, staleAfter: Duration.seconds(ttl), delay,
         prompt: { restriction_id: recordId, group_id: request.groupId, user_id: request.user.id, ttl_seconds: ttl }
       }).pipe(Effect.catchAll((e) => Effect.logWarning(`could not queue the prompt: ${e._tag}`)))
     }

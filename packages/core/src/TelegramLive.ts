@@ -1,4 +1,5 @@
 import { SqlClient } from "@effect/sql"
+import { AppSettingsRepo } from "@nezuko/db"
 import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "./AppConfig.js"
 import { CircuitBreakers } from "./CircuitBreakers.js"
@@ -47,22 +48,21 @@ export const RateLimiterStoreLive = Layer.unwrapEffect(
 
 const storedNumber = (value: unknown) => (typeof value === "number" ? value : undefined)
 
-/** DATA-19: the panel's `limits.global_per_second` and `limits.group_per_minute` rows (unset: undefined). */
-export const readRateLimitOverrides = (sql: SqlClient.SqlClient) =>
-  Effect.map(
-    sql<{ readonly key: string; readonly value: unknown }>`
-      SELECT key, value FROM app_settings WHERE key IN ('limits.global_per_second', 'limits.group_per_minute')`,
-    (rows) => {
-      const stored = new Map(rows.map((r) => [r.key, r.value]))
-      return { global: storedNumber(stored.get("limits.global_per_second")), perGroup: storedNumber(stored.get("limits.group_per_minute")) }
-    }
-  )
+/** DATA-19: the panel's `limits.global_per_second` and `limits.group_per_minute` among app_settings' rows. */
+export const rateLimitOverridesOf = (stored: ReadonlyMap<string, unknown>) => ({
+  global: storedNumber(stored.get("limits.global_per_second")),
+  perGroup: storedNumber(stored.get("limits.group_per_minute"))
+})
 
-/** The limiter reads `readRateLimitOverrides` at run time; without a database the environment's values stand. */
+/** The limiter reads them at run time (AppSettingsRepo); without a database the environment's values stand. */
 export const RateLimitOverridesLive = Layer.unwrapEffect(
   Effect.map(Effect.serviceOption(SqlClient.SqlClient), Option.match({
     onNone: () => Layer.empty,
-    onSome: (sql) => Layer.succeed(RateLimitOverrides, readRateLimitOverrides(sql))
+    onSome: (sql) =>
+      Layer.effect(RateLimitOverrides, Effect.map(AppSettingsRepo, (repo) => Effect.map(repo.all, rateLimitOverridesOf))).pipe(
+        Layer.provide(AppSettingsRepo.Default),
+        Layer.provide(Layer.succeed(SqlClient.SqlClient, sql))
+      )
   }))
 )
 

@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { describe, it } from "@effect/vitest"
+import { AppSettingsRepo } from "@nezuko/db"
 import { PgliteTest, SandboxTest, SandboxUnderTest } from "@nezuko/testing"
 import { ConfigProvider, Context, Effect, Layer } from "effect"
 import { expect } from "vitest"
@@ -7,7 +8,7 @@ import { AppConfig } from "../src/AppConfig.js"
 import { Health } from "../src/Health.js"
 import { RateLimiterStore } from "../src/RateLimiterStore.js"
 import { TelegramApi } from "../src/TelegramApi.js"
-import { RateLimiterStoreLive, readRateLimitOverrides, TelegramLive } from "../src/TelegramLive.js"
+import { RateLimiterStoreLive, rateLimitOverridesOf, TelegramLive } from "../src/TelegramLive.js"
 
 // Nothing listens on port 1: every connection attempt is refused at once.
 const deadRedis = (env: Record<string, string> = {}) =>
@@ -43,12 +44,13 @@ describe("TelegramLive and its limiter windows with Redis down (LIM-11, CACHE-6,
 
   it.live("DATA-19: the limiter's run-time limits are the panel's app_settings rows, none while unset", () =>
     Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      const read = readRateLimitOverrides(sql)
-      expect(yield* read).toEqual({ global: undefined, perGroup: undefined })
-      yield* sql`INSERT INTO app_settings (key, value) VALUES ('limits.global_per_second', '12'::jsonb), ('limits.group_per_minute', '7'::jsonb)`
-      expect(yield* read).toEqual({ global: 12, perGroup: 7 })
-    }).pipe(Effect.provide(PgliteTest)), 30_000)
+      const repo = yield* AppSettingsRepo
+      expect(rateLimitOverridesOf(yield* repo.all)).toEqual({ global: undefined, perGroup: undefined })
+      // As the panel's Settings → Limits writes them.
+      yield* repo.put("limits.global_per_second", 12, null)
+      yield* repo.put("limits.group_per_minute", 7, null)
+      expect(rateLimitOverridesOf(yield* repo.all)).toEqual({ global: 12, perGroup: 7 })
+    }).pipe(Effect.provide(AppSettingsRepo.Default), Effect.provide(PgliteTest)), 30_000)
 
   it.live("with Redis down, a call through TelegramLive (the bot's and the panel's way to Telegram) is answered, not held", () =>
     Effect.gen(function* () {

@@ -129,15 +129,11 @@ export class JobQueue extends Effect.Service<JobQueue>()("@nezuko/db/JobQueue", 
           UPDATE scheduled_jobs SET state = 'queued', attempts = greatest(attempts - 1, 0),
             run_at = now() + make_interval(secs => ${seconds(delay)}), locked_by = NULL, locked_until = NULL, updated_at = now()
           WHERE id = ${id} AND state = 'running'`.pipe(Effect.asVoid)),
-      /** Brings the queued job holding `dedupeKey` forward to now + `delay` if it is due later; whether one was. */
+      /** Brings the queued job holding `dedupeKey` forward to now + `delay` if it is due later. */
       advance: (dedupeKey: string, delay: Duration.DurationInput = 0) =>
-        dbCall(Effect.map(
-          sql<{ id: number }>`
-            UPDATE scheduled_jobs SET run_at = now() + make_interval(secs => ${seconds(delay)}), updated_at = now()
-            WHERE dedupe_key = ${dedupeKey} AND state = 'queued' AND run_at > now() + make_interval(secs => ${seconds(delay)})
-            RETURNING id`,
-          (rows) => rows.length > 0
-        )),
+        dbCall(sql`
+          UPDATE scheduled_jobs SET run_at = now() + make_interval(secs => ${seconds(delay)}), updated_at = now()
+          WHERE dedupe_key = ${dedupeKey} AND state = 'queued' AND run_at > now() + make_interval(secs => ${seconds(delay)})`.pipe(Effect.asVoid)),
       /** Whether a queued or running job holds `dedupeKey`. */
       isPending: (dedupeKey: string) =>
         dbCall(Effect.map(

@@ -100,12 +100,17 @@ layer(Jobs.Default.pipe(Layer.provideMerge(PgliteTest)), { timeout: "60 seconds"
       expect(driver.calls().some((c) => c.params["drop_pending_updates"] === true)).toBe(false)
     }))
 
+  /** A sandbox and a webhook-mode environment on a free port, with the URL Telegram posts to. */
+  const webhookProcess = Effect.gen(function* () {
+    const sandbox = yield* sandboxScoped()
+    const port = yield* freePort
+    const env = sandboxEnv(sandbox, { BOT_MODE: "webhook", WEBHOOK_URL: `http://127.0.0.1:${port}`, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port) })
+    return { url: `http://127.0.0.1:${port}/telegram/webhook`, env }
+  })
+
   it.scoped("OPS-10: an update past its budget is answered and kept as a job, cancelled once done here, handled by a runner if cut short", () =>
     Effect.gen(function* () {
-      const sandbox = yield* sandboxScoped()
-      const port = yield* freePort
-      const url = `http://127.0.0.1:${port}/telegram/webhook`
-      const env = sandboxEnv(sandbox, { BOT_MODE: "webhook", WEBHOOK_URL: `http://127.0.0.1:${port}`, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port) })
+      const { url, env } = yield* webhookProcess
       // The first "process" holds "cut short" far beyond the shutdown grace.
       const { handled, recording } = textRecorder()
       // Shared like Redis between the two "processes": `upd:` tells the job whether the update was finished.
@@ -147,10 +152,7 @@ layer(Jobs.Default.pipe(Layer.provideMerge(PgliteTest)), { timeout: "60 seconds"
 
   it.scoped("LIM-13: an update past its budget that no job can keep (database down) is answered 503, so Telegram keeps it; the work goes on", () =>
     Effect.gen(function* () {
-      const sandbox = yield* sandboxScoped()
-      const port = yield* freePort
-      const url = `http://127.0.0.1:${port}/telegram/webhook`
-      const env = sandboxEnv(sandbox, { BOT_MODE: "webhook", WEBHOOK_URL: `http://127.0.0.1:${port}`, WEBHOOK_SECRET: secret, WEBHOOK_PORT: String(port) })
+      const { url, env } = yield* webhookProcess
       const { handled, recording } = textRecorder()
       const jobs = yield* Jobs
       const downJobs = Layer.succeed(Jobs, Jobs.make({ ...jobs, scheduleIn: () => Effect.fail(new DatabaseUnavailable({ cause: "connection refused" })) }))

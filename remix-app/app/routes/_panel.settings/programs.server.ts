@@ -1,4 +1,4 @@
-import { AppConfig, authorize, can, CurrentAdmin, maskedConfig } from "@nezuko/core"
+import { AppConfig, authorize, can, CurrentAdmin, limitRanges, maskedConfig } from "@nezuko/core"
 import { AppSettingsRepo } from "@nezuko/db"
 import { defaultSettings, SettingsValues } from "@nezuko/domain"
 import { data, redirect } from "@remix-run/node"
@@ -7,8 +7,8 @@ import { audit, formData, RequestInfo } from "../../request.server.js"
 import { fromForm } from "../_panel.groups.$chatId/fields.js"
 
 const Limits = Schema.Struct({
-  global_per_second: Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 28)),
-  group_per_minute: Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 20)),
+  global_per_second: Schema.NumberFromString.pipe(Schema.int(), Schema.between(...limitRanges.global)),
+  group_per_minute: Schema.NumberFromString.pipe(Schema.int(), Schema.between(...limitRanges.perGroup)),
   verification_log_days: Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 3650)),
   audit_log_days: Schema.NumberFromString.pipe(Schema.int(), Schema.between(90, 3650))
 })
